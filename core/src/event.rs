@@ -1,0 +1,249 @@
+//! [`Event`]: any Postal event, known or not, and payload-only parsing.
+
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::ParseError;
+use crate::events::sealed::Sealed;
+use crate::events::{
+    DomainDNSError, EventType, MessageBounced, MessageDelayed, MessageDeliveryFailed, MessageHeld,
+    MessageLinkClicked, MessageLoaded, MessageSent, SendLimitApproaching, SendLimitExceeded,
+};
+
+/// Writes out everything that has one arm per event, from the single list at the bottom.
+macro_rules! define_events {
+    ($( $(#[$doc:meta])* $name:ident, )+) => {
+        /// Any Postal webhook event: one variant per event type, named as Postal names it,
+        /// plus [`Event::Unknown`] for an event this version does not know yet.
+        ///
+        /// Serializing an `Event` writes its payload (not the envelope).
+        ///
+        /// ```
+        /// use postal_hooks::Event;
+        ///
+        /// let event = Event::from_payload("SendLimitExceeded", br#"{"server":{"uuid":"u","name":"n","permalink":"p","organization":"o"},"volume":1000,"limit":1000}"#)?;
+        /// match &event {
+        ///     Event::SendLimitExceeded(limit) => assert_eq!(limit.volume, 1000),
+        ///     other => println!("{} is not handled here", other.name()),
+        /// }
+        /// # Ok::<(), postal_hooks::ParseError>(())
+        /// ```
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum Event {
+            $( $(#[$doc])* $name($name), )+
+            /// An event name this version of `postal-hooks` does not know. It is delivered, not
+            /// rejected, with its payload kept byte for byte.
+            Unknown {
+                /// The event name as received.
+                name: String,
+                /// The payload exactly as received.
+                payload: RawPayload,
+            },
+        }
+
+        impl Event {
+            /// The names of the ten events Postal sends, in Postal's order.
+            pub const KNOWN_NAMES: &'static [&'static str] = &[$( stringify!($name), )+];
+
+            /// The event name as Postal sends it (`"MessageBounced"`, or an unknown name as received).
+            pub fn name(&self) -> &str {
+                match self {
+                    $( Self::$name(_) => stringify!($name), )+
+                    Self::Unknown { name, .. } => name,
+                }
+            }
+        }
+
+        impl<'de> DeserializeSeed<'de> for PayloadSeed<'_> {
+            type Value = Event;
+
+            fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event, D::Error> {
+                match self.name {
+                    $( stringify!($name) => $name::deserialize(deserializer).map(Event::$name), )+
+                    name => Ok(Event::Unknown {
+                        name: name.to_owned(),
+                        payload: RawPayload(Box::<RawValue>::deserialize(deserializer)?),
+                    }),
+                }
+            }
+        }
+
+        impl Serialize for Event {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $( Self::$name(event) => event.serialize(serializer), )+
+                    Self::Unknown { payload, .. } => payload.serialize(serializer),
+                }
+            }
+        }
+
+        $(
+            impl Sealed for $name {}
+
+            impl EventType for $name {
+                const NAME: &'static str = stringify!($name);
+
+                fn into_event(self) -> Event {
+                    Event::$name(self)
+                }
+
+                fn from_event(event: &Event) -> Option<&Self> {
+                    match event {
+                        Event::$name(inner) => Some(inner),
+                        _ => None,
+                    }
+                }
+            }
+
+            impl From<$name> for Event {
+                fn from(event: $name) -> Event {
+                    Event::$name(event)
+                }
+            }
+
+            impl TryFrom<Event> for $name {
+                type Error = Event;
+
+                /// Takes this type out of an [`Event`], or gives the event back unchanged.
+                fn try_from(event: Event) -> Result<Self, Event> {
+                    match event {
+                        Event::$name(inner) => Ok(inner),
+                        other => Err(other),
+                    }
+                }
+            }
+        )+
+    };
+}
+
+define_events! {
+    /// `MessageSent`: delivered.
+    MessageSent,
+    /// `MessageDelayed`: temporary failure.
+    MessageDelayed,
+    /// `MessageDeliveryFailed`: permanent failure.
+    MessageDeliveryFailed,
+    /// `MessageHeld`: held by Postal.
+    MessageHeld,
+    /// `MessageBounced`: a bounce arrived for a sent message.
+    MessageBounced,
+    /// `MessageLinkClicked`: a tracked link was clicked.
+    MessageLinkClicked,
+    /// `MessageLoaded`: the tracking pixel was loaded.
+    MessageLoaded,
+    /// `DomainDNSError`: a domain's DNS check failed.
+    DomainDNSError,
+    /// `SendLimitApproaching`: 90 % of the send limit used.
+    SendLimitApproaching,
+    /// `SendLimitExceeded`: the send limit reached.
+    SendLimitExceeded,
+}
+
+impl Event {
+    /// Parses a bare payload (no envelope) for the event `name`: the shape Postal's public
+    /// docs and its webhook history page show.
+    ///
+    /// An unknown `name` gives [`Event::Unknown`] holding the payload, which must still be
+    /// well-formed JSON.
+    ///
+    /// ```
+    /// use postal_hooks::{Event, events::DnsStatus};
+    ///
+    /// let payload = br#"{"server":{"uuid":"u","name":"n","permalink":"p","organization":"o"},
+    ///     "domain":"example.com","uuid":"d","dns_checked_at":1477945711.5502,
+    ///     "spf_status":"OK","spf_error":null,"dkim_status":"Missing","dkim_error":"no record",
+    ///     "mx_status":"OK","mx_error":null,"return_path_status":"OK","return_path_error":null}"#;
+    /// let Event::DomainDNSError(dns) = Event::from_payload("DomainDNSError", payload)? else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(dns.dkim_status, DnsStatus::Missing);
+    /// # Ok::<(), postal_hooks::ParseError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ParseError`] naming the field path (`message.id: invalid type…`) or the line and
+    /// column of broken JSON.
+    pub fn from_payload(name: &str, payload: &[u8]) -> Result<Event, ParseError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(payload);
+        PayloadSeed { name }
+            .deserialize(&mut deserializer)
+            .and_then(|event| deserializer.end().map(|()| event))
+            .map_err(|error| ParseError::locate(payload, PayloadSeed { name }, error))
+    }
+
+    /// Borrows the typed event `E` out of this event, if it is one.
+    ///
+    /// ```
+    /// # use postal_hooks::{Event, events::MessageBounced};
+    /// fn bounced_address(event: &Event) -> Option<&str> {
+    ///     event.get::<MessageBounced>()?.original_message.to.as_deref()
+    /// }
+    /// ```
+    pub fn get<E: EventType>(&self) -> Option<&E> {
+        E::from_event(self)
+    }
+
+    /// Whether `name` is one of the ten events Postal sends.
+    pub fn is_known_name(name: &str) -> bool {
+        Self::KNOWN_NAMES.contains(&name)
+    }
+}
+
+/// Deserializes the payload of the event named `name`: the typed struct for a known name,
+/// [`Event::Unknown`] otherwise.
+#[derive(Clone, Copy)]
+pub(crate) struct PayloadSeed<'n> {
+    pub(crate) name: &'n str,
+}
+
+/// The payload of an [`Event::Unknown`], kept as the exact JSON text received.
+#[derive(Clone)]
+pub struct RawPayload(Box<RawValue>);
+
+impl RawPayload {
+    /// The JSON text exactly as received.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Parses the payload into any type, e.g. `serde_json::Value` or your own struct.
+    ///
+    /// ```
+    /// # use postal_hooks::Event;
+    /// let event = Event::from_payload("MessageArchived", br#"{"id":7}"#)?;
+    /// let Event::Unknown { payload, .. } = event else { unreachable!() };
+    /// let value: serde_json::Value = payload.parse().expect("valid JSON");
+    /// assert_eq!(value["id"], 7);
+    /// # Ok::<(), postal_hooks::ParseError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the JSON does not match `T`.
+    pub fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+impl fmt::Debug for RawPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.get())
+    }
+}
+
+impl PartialEq for RawPayload {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Serialize for RawPayload {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}

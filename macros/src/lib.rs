@@ -1,0 +1,1 @@
+//! Implementation detail of the `postal-hooks` crate. Use `postal-hooks` instead.

@@ -1,0 +1,52 @@
+//! Helpers shared by the integration tests: the Postal fixtures in `../shared/postal`.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use std::path::PathBuf;
+
+/// `../shared/postal` beside the repository root (present in every session and in CI).
+pub fn shared_postal() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/postal");
+    assert!(
+        dir.is_dir(),
+        "fixtures not found at {}: ../shared must sit beside the repo root",
+        dir.display()
+    );
+    dir
+}
+
+/// The exact bytes of `payloads/<relative>`.
+pub fn payload(relative: &str) -> Vec<u8> {
+    let path = shared_postal().join("payloads").join(relative);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// Every body in `payloads/` and `payloads/variants/`, as (path relative to payloads/, bytes).
+pub fn all_payloads() -> Vec<(String, Vec<u8>)> {
+    let root = shared_postal().join("payloads");
+    let mut bodies = Vec::new();
+    for dir in [root.clone(), root.join("variants")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "json") {
+                let relative = path
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                bodies.push((relative, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    bodies.sort();
+    assert_eq!(
+        bodies.len(),
+        12,
+        "expected ten event bodies and two variants"
+    );
+    bodies
+}
+
+/// The file text of `relative` under `../shared/postal`.
+pub fn shared_text(relative: &str) -> String {
+    std::fs::read_to_string(shared_postal().join(relative)).unwrap()
+}
