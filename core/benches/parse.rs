@@ -4,59 +4,16 @@
 //!
 //! Run: `cargo bench -p postal-hooks --bench parse`
 
+// Benchmark setup: a fixture that does not parse must stop the run, loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::hint::black_box;
 
+mod common;
+
+use common::{MESSAGE_BOUNCED, MESSAGE_SENT, hand};
 use criterion::{Criterion, criterion_group, criterion_main};
 use postal_hooks::Envelope;
-use serde::Deserialize;
-
-const MESSAGE_SENT: &[u8] = include_bytes!("../samples/MessageSent.json");
-const MESSAGE_BOUNCED: &[u8] = include_bytes!("../samples/MessageBounced.json");
-
-/// The hand-written baseline: one struct per shape, strings where we have enums.
-#[allow(dead_code)] // fields exist to be deserialized, as in a hand-written receiver
-mod hand {
-    use super::Deserialize;
-
-    #[derive(Deserialize)]
-    pub struct Envelope<P> {
-        pub event: String,
-        pub timestamp: f64,
-        pub payload: P,
-        pub uuid: String,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Message {
-        pub id: u64,
-        pub token: String,
-        pub direction: String,
-        pub message_id: Option<String>,
-        pub to: Option<String>,
-        pub from: Option<String>,
-        pub subject: Option<String>,
-        pub timestamp: f64,
-        pub spam_status: String,
-        pub tag: Option<String>,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Delivery {
-        pub message: Message,
-        pub status: String,
-        pub details: Option<String>,
-        pub output: String,
-        pub sent_with_ssl: Option<bool>,
-        pub timestamp: f64,
-        pub time: Option<f64>,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Bounced {
-        pub original_message: Message,
-        pub bounce: Message,
-    }
-}
 
 fn parse(c: &mut Criterion) {
     // Both sides must accept the bodies, or the comparison means nothing.

@@ -110,6 +110,10 @@ impl Envelope {
     pub fn timestamp(&self) -> Timestamp {
         self.timestamp
     }
+
+    pub(crate) fn into_parts(self) -> (Event, Timestamp, String) {
+        (self.event, self.timestamp, self.uuid)
+    }
 }
 
 impl Serialize for Envelope {

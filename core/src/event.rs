@@ -45,9 +45,35 @@ macro_rules! define_events {
             },
         }
 
+        /// Which variant an [`Event`] is, as a number for table lookups: the index of its
+        /// name in [`Event::KNOWN_NAMES`], or `KNOWN_NAMES.len()` for an unknown event.
+        #[derive(Clone, Copy)]
+        #[repr(usize)]
+        pub(crate) enum Slot {
+            $( $name, )+
+            Unknown,
+        }
+
         impl Event {
             /// The names of the ten events Postal sends, in Postal's order.
             pub const KNOWN_NAMES: &'static [&'static str] = &[$( stringify!($name), )+];
+
+            /// The event's slot in per-event tables.
+            pub(crate) fn slot(&self) -> usize {
+                let slot = match self {
+                    $( Self::$name(_) => Slot::$name, )+
+                    Self::Unknown { .. } => Slot::Unknown,
+                };
+                slot as usize
+            }
+
+            /// The name as a `&'static str` for the ten known events.
+            pub(crate) fn static_name(&self) -> Option<&'static str> {
+                match self {
+                    $( Self::$name(_) => Some(stringify!($name)), )+
+                    Self::Unknown { .. } => None,
+                }
+            }
 
             /// The event name as Postal sends it (`"MessageBounced"`, or an unknown name as received).
             pub fn name(&self) -> &str {

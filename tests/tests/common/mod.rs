@@ -50,3 +50,42 @@ pub fn all_payloads() -> Vec<(String, Vec<u8>)> {
 pub fn shared_text(relative: &str) -> String {
     std::fs::read_to_string(shared_postal().join(relative)).unwrap()
 }
+
+/// `payloads/<relative>` with its envelope uuid replaced by `uuid`, so that each test can
+/// pick out its own runs from process-wide handler records.
+pub fn payload_with_uuid(relative: &str, uuid: &str) -> Vec<u8> {
+    let body = String::from_utf8(payload(relative)).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let original = value["uuid"].as_str().unwrap();
+    let needle = format!(r#""uuid":"{original}"}}"#);
+    assert!(
+        body.ends_with(&needle),
+        "{relative}: envelope uuid is not last"
+    );
+    body.replace(&needle, &format!(r#""uuid":"{uuid}"}}"#))
+        .into_bytes()
+}
+
+/// What handlers saw: (envelope uuid, handler, detail), shared by all tests of one binary.
+pub static RECORDS: std::sync::Mutex<Vec<(String, &'static str, String)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Records that `handler` ran for the request `uuid`.
+pub fn record(meta: &postal_hooks::Meta, handler: &'static str, detail: impl Into<String>) {
+    let uuid = meta.uuid().unwrap_or("(none)").to_owned();
+    RECORDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((uuid, handler, detail.into()));
+}
+
+/// (handler, detail) for every run recorded for `uuid`, in the order they ran.
+pub fn records(uuid: &str) -> Vec<(&'static str, String)> {
+    RECORDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|(seen, _, _)| seen == uuid)
+        .map(|(_, handler, detail)| (*handler, detail.clone()))
+        .collect()
+}

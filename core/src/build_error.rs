@@ -1,0 +1,114 @@
+//! [`BuildError`]: every reason a dispatcher cannot start, found at startup.
+
+use std::fmt;
+
+use crate::HandlerInfo;
+
+/// Why [`DispatcherBuilder::build`](crate::DispatcherBuilder::build) refused: every problem
+/// found, not just the first, so one start-up shows them all.
+///
+/// ```
+/// use postal_hooks::{BuildProblem, Dispatcher};
+///
+/// let err = Dispatcher::builder().without_registered_handlers().build().unwrap_err();
+/// assert!(matches!(err.problems(), [BuildProblem::NoHandlers]));
+/// ```
+#[derive(Debug, Clone)]
+pub struct BuildError {
+    pub(crate) problems: Vec<BuildProblem>,
+}
+
+/// One problem found by [`DispatcherBuilder::build`](crate::DispatcherBuilder::build).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildProblem {
+    /// A handler takes `State<T>` but no `T` was given with `.state(..)`.
+    MissingState {
+        /// The handler.
+        handler: HandlerInfo,
+        /// The type of the missing state, as `std::any::type_name` spells it.
+        type_name: &'static str,
+    },
+    /// The same fn is registered twice for the same event (e.g. the attribute repeated).
+    DuplicateHandler {
+        /// The handler.
+        handler: HandlerInfo,
+        /// The event it is registered for twice.
+        event: &'static str,
+    },
+    /// Two `.state(..)` values of the same type: a handler could only ever see one.
+    DuplicateState {
+        /// The type given twice.
+        type_name: &'static str,
+    },
+    /// A handler names an event Postal does not send (only possible for hand-built
+    /// descriptors: `#[on_event]` checks names at compile time).
+    UnknownEvent {
+        /// The handler.
+        handler: HandlerInfo,
+        /// The name it gives.
+        event: &'static str,
+    },
+    /// No handler at all: usually a crate of handlers that nothing links. Opt in with
+    /// [`allow_no_handlers`](crate::DispatcherBuilder::allow_no_handlers) if intended.
+    NoHandlers,
+}
+
+impl BuildError {
+    /// Every problem found.
+    pub fn problems(&self) -> &[BuildProblem] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot build the postal-hooks dispatcher")?;
+        match self.problems.as_slice() {
+            [one] => write!(f, ": {one}"),
+            many => {
+                write!(f, " ({} problems):", many.len())?;
+                for problem in many {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl fmt::Display for BuildProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildProblem::MissingState { handler, type_name } => write!(
+                f,
+                "handler `{}` at {} takes `State<{type_name}>`, but no `{type_name}` was given: add `.state(value)` to the builder",
+                handler.path(),
+                handler.location()
+            ),
+            BuildProblem::DuplicateHandler { handler, event } => write!(
+                f,
+                "handler `{}` at {} is registered twice for `{event}`: remove one `#[on_event]`",
+                handler.path(),
+                handler.location()
+            ),
+            BuildProblem::DuplicateState { type_name } => write!(
+                f,
+                "two `.state(..)` values have the type `{type_name}`: give it once, or wrap one in a newtype"
+            ),
+            BuildProblem::UnknownEvent { handler, event } => write!(
+                f,
+                "handler `{}` at {} is registered for `{event}`, which is not a Postal event",
+                handler.path(),
+                handler.location()
+            ),
+            BuildProblem::NoHandlers => f.write_str(
+                "no handlers are registered. If your `#[on_event]` fns live in another crate, \
+                 make sure it is linked by naming it once: `use my_handlers as _;`. \
+                 Call `.allow_no_handlers()` if an empty dispatcher is intended",
+            ),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! What a handler returns: [`IntoOutcome`] and [`HandlerError`].
+
+use std::error::Error;
+use std::fmt;
+
+/// A boxed error from a handler, as any error type converts to.
+type BoxError = Box<dyn Error + Send + Sync + 'static>;
+
+/// The error a handler returned, boxed: any `std::error::Error + Send + Sync`, an
+/// `anyhow::Error`, a `String` or a `&str` converts into it.
+///
+/// ```
+/// use postal_hooks::HandlerError;
+///
+/// let err = HandlerError::from("database unavailable");
+/// assert_eq!(err.to_string(), "database unavailable");
+/// ```
+pub struct HandlerError(BoxError);
+
+impl HandlerError {
+    /// Wraps any error.
+    pub fn new(error: impl Into<BoxError>) -> Self {
+        HandlerError(error.into())
+    }
+
+    /// The message with every `source()` appended: `outer: inner: root`.
+    pub fn chain_message(&self) -> String {
+        let mut message = self.0.to_string();
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        message
+    }
+
+    /// The underlying error.
+    pub fn into_inner(self) -> BoxError {
+        self.0
+    }
+}
+
+impl<E: Into<BoxError>> From<E> for HandlerError {
+    fn from(error: E) -> Self {
+        HandlerError(error.into())
+    }
+}
+
+impl fmt::Debug for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// A handler's return type: `()` or `Result<(), E>` for any `E` that converts into a boxed
+/// error (`std::error::Error + Send + Sync + 'static`, `anyhow::Error`, `String`, `&str`).
+#[diagnostic::on_unimplemented(
+    message = "`#[on_event]` handlers return `()` or `Result<(), E>`, not `{Self}`",
+    label = "unsupported return type",
+    note = "`E` may be any `std::error::Error + Send + Sync + 'static`, `anyhow::Error` or `String`; a failed handler makes the request answer 5xx so Postal retries"
+)]
+pub trait IntoOutcome {
+    /// `Ok(())` when the handler succeeded.
+    fn into_outcome(self) -> Result<(), HandlerError>;
+}
+
+impl IntoOutcome for () {
+    fn into_outcome(self) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
+
+impl<E: Into<BoxError>> IntoOutcome for Result<(), E> {
+    fn into_outcome(self) -> Result<(), HandlerError> {
+        self.map_err(HandlerError::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("saving the bounce")
+        }
+    }
+
+    impl Error for Outer {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn chain_message_follows_sources() {
+        let inner = std::io::Error::other("disk full");
+        let err = Err::<(), _>(Outer(inner)).into_outcome().unwrap_err();
+        assert_eq!(err.chain_message(), "saving the bounce: disk full");
+        assert!(().into_outcome().is_ok());
+        assert_eq!(
+            Err::<(), _>("plain")
+                .into_outcome()
+                .unwrap_err()
+                .to_string(),
+            "plain"
+        );
+    }
+}

@@ -1,0 +1,157 @@
+//! [`Report`]: what a dispatch did, and the HTTP status that tells Postal.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::{HandlerInfo, Meta};
+
+/// What happened to one request: which handlers ran, how each ended, and the HTTP status
+/// to answer Postal with.
+///
+/// ```
+/// # use postal_hooks::{Dispatcher, events::MessageSent};
+/// # async fn demo(body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+/// let dispatcher = Dispatcher::builder()
+///     .without_registered_handlers()
+///     .on(|sent: &MessageSent| println!("sent to {:?}", sent.message.to))
+///     .build()?;
+/// let report = dispatcher.dispatch(body).await?;
+/// assert!(report.is_success());
+/// assert_eq!(report.http_status(), 200);
+/// for run in report.runs() {
+///     println!("{} took {:?}: {}", run.handler().name(), run.duration(), run.outcome());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub(crate) meta: Meta,
+    pub(crate) runs: Vec<HandlerRun>,
+}
+
+impl Report {
+    /// The event name.
+    pub fn event(&self) -> &str {
+        self.meta.event()
+    }
+
+    /// The envelope's uuid (`None` for a payload-only dispatch).
+    pub fn uuid(&self) -> Option<&str> {
+        self.meta.uuid()
+    }
+
+    /// The request's metadata.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// One entry per handler that matched, in the order they ran.
+    pub fn runs(&self) -> &[HandlerRun] {
+        &self.runs
+    }
+
+    /// No handler is registered for this event. The event is still acknowledged (2xx):
+    /// Postal would retry it for 36 minutes to no purpose otherwise.
+    pub fn is_unhandled(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// Every handler that ran succeeded (or none matched).
+    pub fn is_success(&self) -> bool {
+        self.runs.iter().all(|run| !run.outcome.is_failure())
+    }
+
+    /// The failed runs (errors and panics).
+    pub fn failures(&self) -> impl Iterator<Item = &HandlerRun> {
+        self.runs.iter().filter(|run| run.outcome.is_failure())
+    }
+
+    /// `200` when every handler succeeded or none matched; `500` when any failed, so that
+    /// Postal retries the request (it retries any non-2xx answer).
+    pub fn http_status(&self) -> u16 {
+        if self.is_success() { 200 } else { 500 }
+    }
+}
+
+impl fmt::Display for Report {
+    /// One line for the request, then one per handler.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.event(), self.uuid().unwrap_or("(no uuid)"))?;
+        if self.is_unhandled() {
+            return f.write_str(": no handler registered for this event (acknowledged)");
+        }
+        let failed = self.failures().count();
+        write!(f, ": {} handler(s), {failed} failed", self.runs.len())?;
+        for run in &self.runs {
+            write!(f, "\n  {run}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One handler's run within a [`Report`].
+#[derive(Debug, Clone)]
+pub struct HandlerRun {
+    pub(crate) handler: HandlerInfo,
+    pub(crate) outcome: Outcome,
+    pub(crate) duration: Duration,
+}
+
+impl HandlerRun {
+    /// Which handler (name, `file:line`, events).
+    pub fn handler(&self) -> &HandlerInfo {
+        &self.handler
+    }
+
+    /// How it ended.
+    pub fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    /// How long it took.
+    pub fn duration(&self) -> Duration {
+        self.duration
+    }
+}
+
+impl fmt::Display for HandlerRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({}): {} in {:?}",
+            self.handler.path(),
+            self.handler.location(),
+            self.outcome,
+            self.duration
+        )
+    }
+}
+
+/// How one handler run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Returned `()` or `Ok(())`.
+    Ok,
+    /// Returned `Err`; the message includes the error's sources.
+    Error(String),
+    /// Panicked; the panic was caught and the other handlers ran on.
+    Panic(String),
+}
+
+impl Outcome {
+    /// An error or a panic.
+    pub fn is_failure(&self) -> bool {
+        !matches!(self, Outcome::Ok)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Ok => f.write_str("ok"),
+            Outcome::Error(message) => write!(f, "error: {message}"),
+            Outcome::Panic(message) => write!(f, "panic: {message}"),
+        }
+    }
+}

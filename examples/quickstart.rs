@@ -1,0 +1,153 @@
+//! Quickstart: one `#[on_event]` handler per Postal event, fed every sample body Postal
+//! sends, printing what each handler saw and the HTTP status to answer with.
+//!
+//! ```text
+//! cargo run --example quickstart
+//! ```
+
+use postal_hooks::events::{
+    DomainDNSError, MessageBounced, MessageDelayed, MessageDeliveryFailed, MessageHeld,
+    MessageLinkClicked, MessageLoaded, MessageSent, SendLimitApproaching, SendLimitExceeded,
+};
+use postal_hooks::{Dispatcher, Meta, on_event};
+
+/// The exact bodies Postal 3.3.6 sends, one per event (copied from Postal's fixtures).
+const SAMPLES: [(&str, &[u8]); 10] = [
+    (
+        "MessageSent",
+        include_bytes!("../core/samples/MessageSent.json"),
+    ),
+    (
+        "MessageDelayed",
+        include_bytes!("../core/samples/MessageDelayed.json"),
+    ),
+    (
+        "MessageDeliveryFailed",
+        include_bytes!("../core/samples/MessageDeliveryFailed.json"),
+    ),
+    (
+        "MessageHeld",
+        include_bytes!("../core/samples/MessageHeld.json"),
+    ),
+    (
+        "MessageBounced",
+        include_bytes!("../core/samples/MessageBounced.json"),
+    ),
+    (
+        "MessageLinkClicked",
+        include_bytes!("../core/samples/MessageLinkClicked.json"),
+    ),
+    (
+        "MessageLoaded",
+        include_bytes!("../core/samples/MessageLoaded.json"),
+    ),
+    (
+        "DomainDNSError",
+        include_bytes!("../core/samples/DomainDNSError.json"),
+    ),
+    (
+        "SendLimitApproaching",
+        include_bytes!("../core/samples/SendLimitApproaching.json"),
+    ),
+    (
+        "SendLimitExceeded",
+        include_bytes!("../core/samples/SendLimitExceeded.json"),
+    ),
+];
+
+#[on_event(MessageSent)]
+fn delivered(sent: &MessageSent) {
+    println!(
+        "    delivered message {} to {:?}: {}",
+        sent.message.id, sent.message.to, sent.output
+    );
+}
+
+#[on_event(MessageDelayed)]
+fn delayed(delayed: &MessageDelayed) {
+    println!(
+        "    delayed message {}: {:?}",
+        delayed.message.id, delayed.details
+    );
+}
+
+#[on_event(MessageDeliveryFailed)]
+fn failed(failed: &MessageDeliveryFailed) {
+    println!("    failed for {:?}: {}", failed.message.to, failed.output);
+}
+
+#[on_event(MessageHeld)]
+fn held(held: &MessageHeld) {
+    println!("    held message {}: {:?}", held.message.id, held.details);
+}
+
+#[on_event(MessageBounced)]
+async fn suppress(bounce: &MessageBounced) -> Result<(), std::io::Error> {
+    // A real handler would add the address to a suppression list here.
+    println!(
+        "    suppress {:?} (message {} bounced: {:?})",
+        bounce.original_message.to, bounce.original_message.id, bounce.bounce.subject
+    );
+    Ok(())
+}
+
+#[on_event(MessageLinkClicked)]
+fn clicked(click: &MessageLinkClicked, meta: &Meta) {
+    println!(
+        "    click on {} from {} (request {})",
+        click.url,
+        click.ip_address,
+        meta.uuid().unwrap_or("-")
+    );
+}
+
+#[on_event(MessageLoaded)]
+fn opened(open: &MessageLoaded) {
+    println!(
+        "    message {} opened by {:?}",
+        open.message.id, open.user_agent
+    );
+}
+
+#[on_event(DomainDNSError)]
+fn dns(dns: &DomainDNSError) {
+    println!(
+        "    page someone: {} has SPF {}, DKIM {}, MX {}, return path {}",
+        dns.domain, dns.spf_status, dns.dkim_status, dns.mx_status, dns.return_path_status
+    );
+}
+
+#[on_event(SendLimitApproaching)]
+fn approaching(limit: &SendLimitApproaching) {
+    println!(
+        "    {} has sent {} of {:?} this hour",
+        limit.server.name, limit.volume, limit.limit
+    );
+}
+
+#[on_event(SendLimitExceeded)]
+fn exceeded(limit: &SendLimitExceeded) {
+    println!(
+        "    {} hit its limit: {} of {:?}",
+        limit.server.name, limit.volume, limit.limit
+    );
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dispatcher = Dispatcher::builder().build()?;
+    println!("{} handlers registered:", dispatcher.handlers().len());
+    for handler in dispatcher.handlers() {
+        println!("  {handler}");
+    }
+    for (name, body) in SAMPLES {
+        println!("\n{name} ({} bytes)", body.len());
+        let report = dispatcher.dispatch(body).await?;
+        println!(
+            "  => HTTP {} ({} handler(s) ran)",
+            report.http_status(),
+            report.runs().len()
+        );
+    }
+    Ok(())
+}

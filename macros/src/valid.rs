@@ -1,0 +1,213 @@
+//! Checks that need the whole fn, turning [`Args`] and the item into a [`Handler`] that
+//! expansion can trust.
+
+use proc_macro2::Span;
+use syn::{FnArg, GenericParam, Ident, ItemFn, ReturnType, Safety, Type};
+
+use crate::events::{EVENTS, closest};
+use crate::parse::Args;
+
+/// What the checks established about a handler fn (the fn itself stays as written).
+pub struct Handler {
+    pub events: Events,
+    /// `T` in the first argument `&T`.
+    pub event_ty: Type,
+    /// The types of the arguments after the event, in order.
+    pub extractors: Vec<Type>,
+    /// The declared return type, if any.
+    pub output: Option<Type>,
+}
+
+pub enum Events {
+    /// Known event names, each once, with the span the user wrote it at.
+    Only(Vec<Ident>),
+    /// `*`.
+    All,
+}
+
+/// Collects independent problems so one build reports them all.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        let error = syn::Error::new(span, message);
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn push_spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        let error = syn::Error::new_spanned(tokens, message);
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+}
+
+pub fn validate(args: Args, item: &ItemFn) -> syn::Result<Handler> {
+    let mut errors = Errors::default();
+    let events = check_events(args, &mut errors);
+    let (event_ty, extractors) = check_signature(item, &events, &mut errors);
+    if let Some(error) = errors.0 {
+        return Err(error);
+    }
+    // `check_signature` reports an error whenever it finds no event type.
+    let event_ty = event_ty.ok_or_else(|| {
+        syn::Error::new(
+            item.sig.ident.span(),
+            "`#[on_event]` could not read this handler's event argument",
+        )
+    })?;
+    let output = match &item.sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    };
+    Ok(Handler {
+        events,
+        event_ty,
+        extractors,
+        output,
+    })
+}
+
+fn check_events(args: Args, errors: &mut Errors) -> Events {
+    let names = match args {
+        Args::All => return Events::All,
+        Args::Events(names) => names,
+    };
+    let mut seen: Vec<Ident> = Vec::new();
+    for name in names {
+        let text = name.to_string();
+        if !EVENTS.contains(&text.as_str()) {
+            let hint = match closest(&text) {
+                Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                None => format!(
+                    "Postal's events are {}",
+                    EVENTS.map(|e| format!("`{e}`")).join(", ")
+                ),
+            };
+            errors.push(
+                name.span(),
+                format!("unknown Postal event `{text}`: {hint}"),
+            );
+        } else if seen.contains(&name) {
+            errors.push(
+                name.span(),
+                format!("`{text}` is listed twice: list each event once"),
+            );
+        } else {
+            seen.push(name);
+        }
+    }
+    Events::Only(seen)
+}
+
+/// Returns the event type (`T` of `&T`) and the extractor types.
+fn check_signature(
+    item: &ItemFn,
+    events: &Events,
+    errors: &mut Errors,
+) -> (Option<Type>, Vec<Type>) {
+    let sig = &item.sig;
+    let has_type_generics = sig
+        .generics
+        .params
+        .iter()
+        .any(|param| !matches!(param, GenericParam::Lifetime(_)));
+    if has_type_generics {
+        errors.push_spanned(
+            &sig.generics,
+            "`#[on_event]` handlers cannot be generic; use one fn per event",
+        );
+    }
+    if let Safety::Unsafe(unsafety) = &sig.safety {
+        errors.push(unsafety.span, "`#[on_event]` handlers cannot be `unsafe fn`: the dispatcher calls them from safe code");
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.push_spanned(variadic, "`#[on_event]` handlers cannot be variadic");
+    }
+
+    let first_event = match events {
+        Events::Only(names) => names
+            .first()
+            .map_or_else(|| "EventName".to_owned(), Ident::to_string),
+        Events::All => "Event".to_owned(),
+    };
+    let mut inputs = sig.inputs.iter();
+    let event_ty = match inputs.next() {
+        None => {
+            errors.push(
+                sig.paren_token.span.join(),
+                format!("`#[on_event]` handlers take the event as their first argument: `&{first_event}`"),
+            );
+            None
+        }
+        Some(FnArg::Receiver(receiver)) => {
+            errors.push_spanned(
+                receiver,
+                format!(
+                    "`#[on_event]` cannot register a method; use a free fn taking `&{first_event}`"
+                ),
+            );
+            None
+        }
+        Some(FnArg::Typed(arg)) => match &*arg.ty {
+            Type::Reference(reference) if reference.mutability.is_none() => {
+                if contains_impl_trait(&reference.elem) {
+                    errors.push_spanned(
+                        &reference.elem,
+                        "`#[on_event]` handlers cannot be generic; name the event type",
+                    );
+                }
+                Some((*reference.elem).clone())
+            }
+            Type::Reference(reference) => {
+                errors.push_spanned(
+                    reference,
+                    format!("`#[on_event]` handlers take the event by shared reference, `&{first_event}`: other handlers see the same event"),
+                );
+                None
+            }
+            other => {
+                errors.push_spanned(
+                    other,
+                    format!("`#[on_event]` handlers take the event by reference as their first argument: `&{first_event}`"),
+                );
+                None
+            }
+        },
+    };
+
+    let mut extractors = Vec::new();
+    for input in inputs {
+        match input {
+            FnArg::Typed(arg) if contains_impl_trait(&arg.ty) => {
+                errors.push_spanned(&arg.ty, "`#[on_event]` handlers cannot be generic: `impl Trait` arguments are not supported");
+            }
+            FnArg::Typed(arg) => extractors.push((*arg.ty).clone()),
+            FnArg::Receiver(receiver) => {
+                errors.push_spanned(receiver, "`#[on_event]` cannot register a method");
+            }
+        }
+    }
+    if let ReturnType::Type(_, ty) = &sig.output
+        && contains_impl_trait(ty)
+        && sig.asyncness.is_none()
+    {
+        errors.push_spanned(ty, "`#[on_event]` handlers return `()` or `Result<(), E>`; for a future, write an `async fn`");
+    }
+    (event_ty, extractors)
+}
+
+fn contains_impl_trait(ty: &Type) -> bool {
+    match ty {
+        Type::ImplTrait(_) => true,
+        Type::Reference(reference) => contains_impl_trait(&reference.elem),
+        Type::Paren(paren) => contains_impl_trait(&paren.elem),
+        Type::Group(group) => contains_impl_trait(&group.elem),
+        _ => false,
+    }
+}

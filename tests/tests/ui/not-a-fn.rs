@@ -1,0 +1,6 @@
+use postal_hooks::on_event;
+
+#[on_event(MessageSent)]
+struct Handler;
+
+fn main() {}
