@@ -9,12 +9,9 @@
 
 mod common;
 
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
-use common::{MESSAGE_SENT, hand};
+use common::{MESSAGE_SENT, hand, ready};
 use criterion::{Criterion, criterion_group, criterion_main};
 use postal_hooks::events::MessageSent;
 use postal_hooks::{Dispatcher, on_event};
@@ -22,18 +19,6 @@ use postal_hooks::{Dispatcher, on_event};
 #[on_event(MessageSent)]
 fn trivial(sent: &MessageSent) {
     black_box(sent.message.id);
-}
-
-/// Polls a future that is ready at once (the handler is synchronous): no executor cost in
-/// the measurement.
-fn ready<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-    }
 }
 
 fn dispatch(c: &mut Criterion) {

@@ -2,11 +2,11 @@
 //!
 //! `postal-hooks` turns the bytes [Postal](https://postalserver.io) sends to a webhook URL
 //! into typed Rust values and runs your handlers for them: annotate plain functions with
-//! [`#[on_event]`](on_event), hand each request body to a [`Dispatcher`], and answer Postal
-//! with the status of the [`Report`].
+//! [`#[on_event]`](on_event), give each request's headers and raw body to a [`Receiver`],
+//! and answer Postal with the status of its [`Reply`].
 //!
 //! ```rust,standalone_crate
-//! use postal_hooks::{on_event, Dispatcher, events::MessageBounced};
+//! use postal_hooks::{on_event, Dispatcher, Receiver, Verifier, events::MessageBounced};
 //!
 //! #[derive(Debug)]
 //! struct SuppressionError;
@@ -22,13 +22,22 @@
 //! }
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // The exact body Postal 3.3.6 sends for a bounce (compact, no trailing newline).
-//! let body = br#"{"event":"MessageBounced","timestamp":1714057204.220918,"payload":{"original_message":{"id":48213,"token":"Xq8vT2mLp0aZ3kNc","direction":"outgoing","message_id":"7f3c2a10@acme.example","to":"jane.doe@example.net","from":"notifications@acme.example","subject":"Your receipt #1042","timestamp":1714053600.482913,"spam_status":"NotChecked","tag":"receipt"},"bounce":{"id":48390,"token":"Pz7Gm4Vt1Rk9Cy2L","direction":"incoming","message_id":"20240425144003.5A1B2C3D4E@mx1.example.net","to":"kxwqzt@psrp.acme.example","from":"","subject":"Undelivered Mail Returned to Sender","timestamp":1714057203.905127,"spam_status":"NotSpam","tag":null}},"uuid":"7c4a2e96-1d3b-4f85-9a0c-6e8b2d4f1a73"}"#;
+//! # let postal_public_key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+//! # // The exact body and headers Postal 3.3.6 sends for a bounce, signed with the test key.
+//! # let body: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json"));
+//! # let headers = [
+//! #     ("Content-Type", "application/json"),
+//! #     ("X-Postal-Signature-Kid", "78d66404005aa63fe93defe2de44269a737a434d6a7c06a8d0f0f4db7da9d7b8"),
+//! #     ("X-Postal-Signature-256", "ErGBXr4miZqc08NHg/1vimtaPIgv+Lo3HDBlYgmUALUgKCtyT8BYxDHe6ukqaCLUQDZA+N/swpPIhz8BZyJtzmbQiPQIoJb8qNj/CbD2Tu/k9EdEcg530DbuKHUfc1JMRKpQv3ilXTL26atkOqyXMJxJFh3yGjuwuB+KJju313JNxCumRvpiZUZ1U0DIfpfj7+COMnDT/n8Yalfa5swqJOrdQR3nMjbGiEKpIreXBWsCiDitOefVnR/MjvRwfirF68NKHwsI24xcE0QfuonXmmFrunxrQYUfezetbs1Qu19svNGeRS4FIQndV0B5Z+Ji64d1iylnBiKlljrPz2hESw=="),
+//! # ];
+//! // Once, at startup: every #[on_event] handler, and Postal's public key.
+//! let dispatcher = Dispatcher::builder().build()?;
+//! let receiver = Receiver::new(dispatcher, Verifier::from_key_text(postal_public_key)?);
 //!
-//! let dispatcher = Dispatcher::builder().build()?; // once, at startup
-//! let report = dispatcher.dispatch_blocking(body)?; // or `.dispatch(body).await`
-//! assert_eq!(report.runs()[0].handler().name(), "suppress");
-//! assert_eq!(report.http_status(), 200);
+//! // Per request, in any web framework: headers and the raw body bytes in.
+//! let reply = receiver.receive_blocking("POST", &headers, body); // or `.receive(..).await`
+//! assert_eq!(reply.status(), 200);
+//! assert_eq!(reply.report().unwrap().runs()[0].handler().name(), "suppress");
 //! # Ok(()) }
 //! ```
 //!
@@ -44,6 +53,15 @@
 //! [`Dispatcher::handlers`] lists what is registered: log it at startup. Where link-time
 //! registration is unavailable, add closures with [`DispatcherBuilder::on`].
 //!
+//! ## Verifying signatures
+//!
+//! Postal signs every webhook with its installation's RSA key. A [`Verifier`] holds
+//! Postal's public key, read once from PEM, the JWKS document at
+//! `/.well-known/jwks.json` or the DNS record ([`PublicKey`]); it checks
+//! `X-Postal-Signature-256` over the raw body, picks the key by `X-Postal-Signature-Kid`,
+//! accepts keys from 1024 bits (the size Postal's installer generates) and accepts the
+//! legacy SHA-1 signature only when told to. It cannot be built without a key.
+//!
 //! ## Dispatching
 //!
 //! [`Dispatcher::dispatch`] parses a body once and runs every matching handler in a
@@ -51,6 +69,15 @@
 //! does not stop the others. [`Report::http_status`] is 200 when all succeeded (or none
 //! matched) and 500 otherwise, so Postal retries. [`dispatch()`] is the one-line form over
 //! a default dispatcher; [`Dispatcher::dispatch_blocking`] needs no async runtime.
+//!
+//! ## Framework adapters
+//!
+//! [`Receiver::receive`] takes any [`Headers`] (`http::HeaderMap`, `(name, value)` pairs)
+//! and the raw body: that is all a framework needs to provide. Ready-made adapters, each
+//! behind its cargo feature: `axum` (a route and a `VerifiedWebhook` extractor), `actix`
+//! (a `Resource`), `tower` (a `Service`, for hyper). `testing` adds a [`Signer`](testing)
+//! that signs bodies like Postal, with Postal's test key and sample bodies.
+//! [`config::Config::from_env`] reads a deployment's settings.
 //!
 //! ## Parsing
 //!
@@ -62,14 +89,18 @@
 //! ## Limitations
 //!
 //! `#[on_event]` cannot register an associated fn inside an `impl` block (rustc reports an
-//! error there); use a free fn. Handlers run one after another, in the calling task.
+//! error there); use a free fn. Handlers run one after another, in the calling task. The
+//! registry is process-wide: isolate unit tests with
+//! [`without_registered_handlers`](DispatcherBuilder::without_registered_handlers).
 
 #![deny(missing_docs)]
 
+mod adapters;
 mod block_on;
 mod build_error;
 mod builder;
 mod catch;
+pub mod config;
 mod dispatch;
 mod envelope;
 mod error;
@@ -77,10 +108,22 @@ mod event;
 pub mod events;
 mod extract;
 mod handler;
+mod headers;
 mod outcome;
 mod param;
+mod receiver;
 mod report;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[cfg(feature = "actix")]
+pub use adapters::actix;
+#[cfg(feature = "axum")]
+pub use adapters::axum;
+#[cfg(feature = "tower")]
+pub use adapters::tower;
 mod timestamp;
+mod verify;
 
 #[doc(hidden)]
 pub mod __private;
@@ -93,10 +136,16 @@ pub use error::{ParseError, ParseErrorKind};
 pub use event::{Event, RawPayload};
 pub use extract::{Meta, State};
 pub use handler::{EventFilter, HandlerInfo, HandlerKind, Location};
+pub use headers::Headers;
 pub use outcome::{HandlerError, IntoOutcome};
 pub use param::{EventParam, ParamFor};
+pub use receiver::{DEFAULT_MAX_BODY_BYTES, ReceiveError, Receiver, Reply};
 pub use report::{HandlerRun, Outcome, Report};
 pub use timestamp::Timestamp;
+pub use verify::{
+    KeyError, MIN_KEY_BITS, PublicKey, SIGNATURE_256, SIGNATURE_KID, SIGNATURE_SHA1, Verified,
+    Verifier, VerifyError,
+};
 
 /// Registers a fn as the handler of one or more Postal events.
 ///

@@ -89,3 +89,63 @@ pub fn records(uuid: &str) -> Vec<(&'static str, String)> {
         .map(|(_, handler, detail)| (*handler, detail.clone()))
         .collect()
 }
+
+/// One real signature vector: a body and the headers Postal sent with it.
+pub struct Vector {
+    pub name: String,
+    pub body: Vec<u8>,
+    pub sha1: String,
+    pub sha256: String,
+    pub kid: String,
+}
+
+impl Vector {
+    /// The full header set of Postal 3.3.6, as `(name, value)` pairs.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("X-Postal-Signature-Kid".into(), self.kid.clone()),
+            ("X-Postal-Signature".into(), self.sha1.clone()),
+            ("X-Postal-Signature-256".into(), self.sha256.clone()),
+        ]
+    }
+}
+
+/// The vectors of `test_vectors/` (`""`, RSA-2048) or `test_vectors/rsa1024/`, each with
+/// its body read from `payloads/`. The two files differ in shape; both are read here.
+pub fn vectors(key_dir: &str) -> Vec<Vector> {
+    let dir = shared_postal().join("test_vectors").join(key_dir);
+    let text = std::fs::read_to_string(dir.join("signatures.json")).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let kid = document["kid"].as_str().unwrap().to_owned();
+    let mut vectors = Vec::new();
+    for (name, vector) in document["vectors"].as_object().unwrap() {
+        let signatures = if vector["headers"].is_object() {
+            &vector["headers"]
+        } else {
+            vector
+        };
+        let body_file = vector["body_file"].as_str().unwrap();
+        let body = payload(body_file);
+        assert_eq!(
+            postal_hooks::testing::sha256_hex(&body),
+            vector["body_sha256"].as_str().unwrap()
+        );
+        assert_eq!(signatures["X-Postal-Signature-Kid"].as_str().unwrap(), kid);
+        vectors.push(Vector {
+            name: name.clone(),
+            body,
+            sha1: signatures["X-Postal-Signature"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            sha256: signatures["X-Postal-Signature-256"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            kid: kid.clone(),
+        });
+    }
+    assert!(vectors.len() >= 10, "{key_dir}: {} vectors", vectors.len());
+    vectors
+}

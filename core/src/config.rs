@@ -1,0 +1,149 @@
+//! [`Config`]: a deployment's settings from the environment, checked at startup.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use crate::verify::WHERE_TO_GET_THE_KEY;
+use crate::{KeyError, Verifier};
+
+/// Listen address variable; default `127.0.0.1:3000`.
+pub const ADDR_VAR: &str = "POSTAL_HOOKS_ADDR";
+/// Postal's public key: PEM, a JWKS document or the DNS record, inline or as `@path`.
+pub const PUBLIC_KEY_VAR: &str = "POSTAL_PUBLIC_KEY";
+/// `1` to accept legacy SHA-1-only signatures (Postal before 3.2).
+pub const ALLOW_SHA1_VAR: &str = "POSTAL_ALLOW_SHA1";
+
+/// The default listen address.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+
+/// A receiver's settings as a deployment gives them, from environment variables:
+///
+/// | variable | meaning |
+/// |---|---|
+/// | `POSTAL_HOOKS_ADDR` | listen address, default `127.0.0.1:3000` |
+/// | `POSTAL_PUBLIC_KEY` | Postal's public key: PEM, JWKS document or DNS record value, inline or `@path/to/file` (required) |
+/// | `POSTAL_ALLOW_SHA1` | `1` to accept SHA-1-only signatures from Postal before 3.2 |
+///
+/// ```
+/// use postal_hooks::config::Config;
+///
+/// let config = Config::from_lookup(|name| match name {
+///     "POSTAL_PUBLIC_KEY" => Some("v=DKIM1; t=s; h=sha256; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC3jpk3/xy+5g3BbVQcBBGsM7hbgEm6eeEeHwkMZMSHwKkW0vVJnNixF87SR9M8jNGTmM7lqOGI4Hisl7tUeNhmo2vHTZskwRw21+iq+oVZN4J9cW/xtcYO7uEb7KpiQ3rGOMb8KRCDn+YU3fZY+S+DPNhicchJth6t//j1uHpJlQIDAQAB;".into()),
+///     _ => None,
+/// })?;
+/// assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+/// assert!(!config.verifier.allows_sha1());
+///
+/// let missing = Config::from_lookup(|_| None).unwrap_err();
+/// assert!(missing.to_string().starts_with("POSTAL_PUBLIC_KEY is not set"));
+/// # Ok::<(), postal_hooks::config::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// The verifier for Postal's key.
+    pub verifier: Verifier,
+}
+
+impl Config {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] that names the variable and says how to fix it; without a key,
+    /// where to get Postal's.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (for tests, or another source than the environment).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let addr_text = lookup(ADDR_VAR).unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr = addr_text.trim().parse().map_err(|_| ConfigError::Addr {
+            value: addr_text.clone(),
+        })?;
+        let key_text = match lookup(PUBLIC_KEY_VAR) {
+            None => return Err(ConfigError::MissingKey),
+            Some(value) if value.trim().is_empty() => return Err(ConfigError::MissingKey),
+            Some(value) => match value.trim().strip_prefix('@') {
+                Some(path) => {
+                    std::fs::read_to_string(path).map_err(|error| ConfigError::KeyFile {
+                        path: path.to_owned(),
+                        error: error.to_string(),
+                    })?
+                }
+                None => value,
+            },
+        };
+        let allow_sha1 = match lookup(ALLOW_SHA1_VAR).as_deref().map(str::trim) {
+            None | Some("" | "0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(other) => {
+                return Err(ConfigError::AllowSha1 {
+                    value: other.to_owned(),
+                });
+            }
+        };
+        let verifier = Verifier::from_key_text(&key_text)
+            .map_err(ConfigError::Key)?
+            .allow_sha1(allow_sha1);
+        Ok(Config { addr, verifier })
+    }
+}
+
+/// A setting that is missing or wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `POSTAL_PUBLIC_KEY` is not set.
+    MissingKey,
+    /// `POSTAL_PUBLIC_KEY=@path` names a file that cannot be read.
+    KeyFile {
+        /// The path.
+        path: String,
+        /// Why it cannot be read.
+        error: String,
+    },
+    /// `POSTAL_PUBLIC_KEY` holds no usable key.
+    Key(KeyError),
+    /// `POSTAL_HOOKS_ADDR` is not `host:port`.
+    Addr {
+        /// The value given.
+        value: String,
+    },
+    /// `POSTAL_ALLOW_SHA1` is not `1`, `0`, `true` or `false`.
+    AllowSha1 {
+        /// The value given.
+        value: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::MissingKey => write!(
+                f,
+                "{PUBLIC_KEY_VAR} is not set, and webhooks cannot be verified without Postal's public key. \
+                 Set it to the key (PEM, JWKS document or DNS record value) or to @path/to/file; {WHERE_TO_GET_THE_KEY}"
+            ),
+            ConfigError::KeyFile { path, error } => {
+                write!(f, "{PUBLIC_KEY_VAR}: cannot read {path}: {error}")
+            }
+            ConfigError::Key(error) => write!(f, "{PUBLIC_KEY_VAR}: {error}"),
+            ConfigError::Addr { value } => {
+                write!(
+                    f,
+                    "{ADDR_VAR}={value:?} is not an address like {DEFAULT_ADDR}"
+                )
+            }
+            ConfigError::AllowSha1 { value } => write!(f, "{ALLOW_SHA1_VAR}={value:?}: use 1 or 0"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}

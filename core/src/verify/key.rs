@@ -1,0 +1,324 @@
+//! [`PublicKey`]: Postal's signing key, read once from whichever form the user has.
+
+use std::fmt;
+
+use aws_lc_rs::digest;
+use aws_lc_rs::signature::{
+    ParsedPublicKey, RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+    RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use der::{Decode, Encode};
+use pkcs1::RsaPublicKeyRef;
+use spki::SubjectPublicKeyInfoRef;
+
+use super::KeyError;
+
+/// The smallest RSA modulus accepted: Postal's official installer generates 1024-bit keys.
+pub const MIN_KEY_BITS: usize = 1024;
+
+/// One of Postal's RSA public keys, parsed once and ready to verify signatures.
+///
+/// Postal has one signing key per installation. Build it from what you have:
+///
+/// | you have | use |
+/// |---|---|
+/// | `GET https://<postal>/.well-known/jwks.json` (Postal ≥ 3.2) | [`PublicKey::from_jwks`] |
+/// | the DNS TXT record `postal._domainkey.<return-path domain>` | [`PublicKey::from_dns_record`] |
+/// | a PEM from your admin (`openssl rsa -in signing.key -pubout`) | [`PublicKey::from_pem`] |
+/// | any of these as text (a config value) | [`PublicKey::parse_all`] |
+///
+/// Keys of 1024 bits and more are accepted: the size Postal's installer generates.
+///
+/// ```
+/// use postal_hooks::PublicKey;
+///
+/// let record = "v=DKIM1; t=s; h=sha256; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC3jpk3/xy+5g3BbVQcBBGsM7hbgEm6eeEeHwkMZMSHwKkW0vVJnNixF87SR9M8jNGTmM7lqOGI4Hisl7tUeNhmo2vHTZskwRw21+iq+oVZN4J9cW/xtcYO7uEb7KpiQ3rGOMb8KRCDn+YU3fZY+S+DPNhicchJth6t//j1uHpJlQIDAQAB;";
+/// let key = PublicKey::from_dns_record(record)?;
+/// assert_eq!(key.bits(), 1024);
+/// assert_eq!(key.kid(), "f91bbe950ee40f1f05661658251d98ff84bd3537e335a86dd75e0d590ef8aed0");
+/// # Ok::<(), postal_hooks::KeyError>(())
+/// ```
+#[derive(Clone)]
+pub struct PublicKey {
+    kid: String,
+    bits: usize,
+    pub(crate) sha256: ParsedPublicKey,
+    pub(crate) sha1: ParsedPublicKey,
+}
+
+impl PublicKey {
+    /// From the DER `RSAPublicKey` (PKCS#1): `SEQUENCE { n, e }`.
+    ///
+    /// # Errors
+    ///
+    /// When the bytes are not an RSA public key, or the key is under 1024 bits.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
+        let key = RsaPublicKeyRef::from_der(der).map_err(|e| KeyError::Der(e.to_string()))?;
+        let bits = modulus_bits(key.modulus.as_bytes());
+        if bits < MIN_KEY_BITS {
+            return Err(KeyError::TooSmall { bits });
+        }
+        let parse = |algorithm| {
+            ParsedPublicKey::new(algorithm, der)
+                .map_err(|rejected| KeyError::Rejected(rejected.to_string()))
+        };
+        Ok(PublicKey {
+            kid: kid_of(der),
+            bits,
+            sha256: parse(&RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY)?,
+            sha1: parse(&RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY)?,
+        })
+    }
+
+    /// From a DER `SubjectPublicKeyInfo`: a `-----BEGIN PUBLIC KEY-----` body, or the `p=` of
+    /// Postal's DNS record, base64-decoded.
+    ///
+    /// # Errors
+    ///
+    /// When the bytes are not an RSA `SubjectPublicKeyInfo`.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
+        let spki =
+            SubjectPublicKeyInfoRef::from_der(der).map_err(|e| KeyError::Der(e.to_string()))?;
+        if spki.algorithm.oid != pkcs1::ALGORITHM_OID {
+            return Err(KeyError::NotRsa {
+                algorithm: spki.algorithm.oid.to_string(),
+            });
+        }
+        let pkcs1 = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| KeyError::Der("the public key bit string is not whole bytes".into()))?;
+        Self::from_pkcs1_der(pkcs1)
+    }
+
+    /// From PEM: `-----BEGIN PUBLIC KEY-----` (SubjectPublicKeyInfo, what
+    /// `openssl rsa -pubout` writes) or `-----BEGIN RSA PUBLIC KEY-----` (PKCS#1).
+    ///
+    /// # Errors
+    ///
+    /// When the text is not one PEM block of either kind.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes())
+            .map_err(|e| KeyError::Pem(e.to_string()))?;
+        match label {
+            "PUBLIC KEY" => Self::from_spki_der(&der),
+            "RSA PUBLIC KEY" => Self::from_pkcs1_der(&der),
+            "RSA PRIVATE KEY" | "PRIVATE KEY" => Err(KeyError::Pem(
+                "this is a private key: give the receiver only the public key (`openssl rsa -in signing.key -pubout`)".into(),
+            )),
+            other => Err(KeyError::Pem(format!(
+                "expected `PUBLIC KEY` or `RSA PUBLIC KEY`, found `{other}`"
+            ))),
+        }
+    }
+
+    /// From Postal's DNS TXT record, `v=DKIM1; t=s; h=sha256; p=<base64>;`, or just its
+    /// `p=` value. A record split into several quoted strings (as DNS returns a 2048-bit
+    /// one) is joined first.
+    ///
+    /// # Errors
+    ///
+    /// When there is no `p=` value or it is not a base64 RSA key.
+    pub fn from_dns_record(record: &str) -> Result<Self, KeyError> {
+        let joined: String = record.split('"').collect::<Vec<_>>().concat();
+        let joined = joined.trim();
+        let value = if joined.contains('=') && !looks_like_bare_base64(joined) {
+            joined
+                .split(';')
+                .map(str::trim)
+                .find_map(|tag| tag.strip_prefix("p="))
+                .ok_or_else(|| KeyError::DnsRecord("no `p=` tag in the record".into()))?
+        } else {
+            joined
+        };
+        let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.is_empty() {
+            return Err(KeyError::DnsRecord(
+                "the `p=` tag is empty (a revoked key)".into(),
+            ));
+        }
+        let der = STANDARD
+            .decode(&compact)
+            .map_err(|e| KeyError::DnsRecord(format!("`p=` is not base64: {e}")))?;
+        Self::from_spki_der(&der)
+    }
+
+    /// From a JWK's `n` and `e` (base64url, as in Postal's `/.well-known/jwks.json`).
+    ///
+    /// # Errors
+    ///
+    /// When `n` or `e` is not base64url or does not make an RSA key.
+    pub fn from_jwk_components(n: &str, e: &str) -> Result<Self, KeyError> {
+        let decode = |name: &str, value: &str| {
+            URL_SAFE_NO_PAD
+                .decode(value.trim_end_matches('='))
+                .map_err(|err| KeyError::Jwks(format!("`{name}` is not base64url: {err}")))
+        };
+        let (n, e) = (decode("n", n)?, decode("e", e)?);
+        let der = RsaPublicKeyRef {
+            modulus: jwk_uint(&n)?,
+            public_exponent: jwk_uint(&e)?,
+        }
+        .to_der()
+        .map_err(|err| KeyError::Jwks(err.to_string()))?;
+        Self::from_pkcs1_der(&der)
+    }
+
+    /// Every RSA key of a JWKS document (`{"keys":[…]}`, what Postal serves at
+    /// `/.well-known/jwks.json`) or of a single JWK object.
+    ///
+    /// # Errors
+    ///
+    /// When the JSON is not a JWKS, or holds no usable RSA key.
+    pub fn from_jwks(json: &str) -> Result<Vec<Self>, KeyError> {
+        #[derive(serde::Deserialize)]
+        struct Jwk {
+            kty: String,
+            n: Option<String>,
+            e: Option<String>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Document {
+            Set { keys: Vec<Jwk> },
+            Single(Jwk),
+        }
+        let document: Document =
+            serde_json::from_str(json).map_err(|e| KeyError::Jwks(e.to_string()))?;
+        let jwks = match document {
+            Document::Set { keys } => keys,
+            Document::Single(jwk) => vec![jwk],
+        };
+        let keys = jwks
+            .into_iter()
+            .filter(|jwk| jwk.kty == "RSA")
+            .map(|jwk| match (jwk.n, jwk.e) {
+                (Some(n), Some(e)) => Self::from_jwk_components(&n, &e),
+                _ => Err(KeyError::Jwks("an RSA key without `n` or `e`".into())),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.is_empty() {
+            return Err(KeyError::Jwks("the document holds no RSA key".into()));
+        }
+        Ok(keys)
+    }
+
+    /// Reads every key in `text`, whatever its form: one or more PEM blocks, a JWKS
+    /// document, or Postal's DNS record (or its bare `p=` value).
+    ///
+    /// ```
+    /// # use postal_hooks::PublicKey;
+    /// let jwks = r#"{"keys":[{"kty":"RSA","n":"t46ZN_8cvuYNwW1UHAQRrDO4W4BJunnhHh8JDGTEh8CpFtL1SZzYsRfO0kfTPIzRk5jO5ajhiOB4rJe7VHjYZqNrx02bJMEcNtfoqvqFWTeCfXFv8bXGDu7hG-yqYkN6xjjG_CkQg5_mFN32WPkvgzzYYnHISbYerf_49bh6SZU","e":"AQAB","use":"sig","alg":"RS256"}]}"#;
+    /// let keys = PublicKey::parse_all(jwks)?;
+    /// assert_eq!(keys[0].kid(), "f91bbe950ee40f1f05661658251d98ff84bd3537e335a86dd75e0d590ef8aed0");
+    /// # Ok::<(), postal_hooks::KeyError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`KeyError`] saying which form was recognised and what is wrong with it, or, when
+    /// none was, which forms are accepted and where to get Postal's key.
+    pub fn parse_all(text: &str) -> Result<Vec<Self>, KeyError> {
+        let text = text.trim();
+        if text.starts_with("-----BEGIN") {
+            return pem_blocks(text).map(Self::from_pem).collect();
+        }
+        if text.starts_with('{') {
+            return Self::from_jwks(text);
+        }
+        if text.contains("p=") || looks_like_bare_base64(text) {
+            return Self::from_dns_record(text).map(|key| vec![key]);
+        }
+        Err(KeyError::NotRecognised)
+    }
+
+    /// The key id Postal sends in `X-Postal-Signature-Kid`: lowercase hex SHA-256 of the
+    /// DER PKCS#1 `RSAPublicKey`.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The modulus size in bits (1024 for keys from Postal's installer).
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("kid", &self.kid)
+            .field("bits", &self.bits)
+            .finish()
+    }
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.kid == other.kid
+    }
+}
+
+impl Eq for PublicKey {}
+
+fn jwk_uint(bytes: &[u8]) -> Result<der::asn1::UintRef<'_>, KeyError> {
+    der::asn1::UintRef::new(bytes).map_err(|err| KeyError::Jwks(err.to_string()))
+}
+
+/// Lowercase hex SHA-256 of the DER PKCS#1 key, as ruby-jwt computes Postal's KID.
+fn kid_of(pkcs1_der: &[u8]) -> String {
+    let digest = digest::digest(&digest::SHA256, pkcs1_der);
+    digest
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Bits in a big-endian unsigned integer.
+fn modulus_bits(bytes: &[u8]) -> usize {
+    let significant = bytes
+        .iter()
+        .position(|&byte| byte != 0)
+        .map_or(&[][..], |start| bytes.get(start..).unwrap_or_default());
+    match significant.first() {
+        Some(&top) => significant.len() * 8 - top.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+fn looks_like_bare_base64(text: &str) -> bool {
+    text.len() > 100
+        && text.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b' ' | b'\n' | b'\r')
+        })
+}
+
+/// Each `-----BEGIN …-----` … `-----END …-----` block of `text`.
+fn pem_blocks(text: &str) -> PemBlocks<'_> {
+    PemBlocks { rest: text }
+}
+
+struct PemBlocks<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for PemBlocks<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let start = self.rest.find("-----BEGIN")?;
+        let after_start = self.rest.get(start..)?;
+        let end_marker = after_start.find("-----END")?;
+        let after_end = after_start.get(end_marker + "-----END".len()..)?;
+        let close = after_end
+            .find("-----")
+            .map_or(after_end.len(), |i| i + "-----".len());
+        let block_len = end_marker + "-----END".len() + close;
+        let block = after_start.get(..block_len)?;
+        self.rest = after_start.get(block_len..).unwrap_or_default();
+        Some(block)
+    }
+}

@@ -1,0 +1,274 @@
+//! Verifying that a request comes from Postal: [`Verifier`] and the keys it trusts.
+
+mod error;
+mod key;
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+pub(crate) use error::WHERE_TO_GET_THE_KEY;
+pub use error::{KeyError, VerifyError};
+pub use key::{MIN_KEY_BITS, PublicKey};
+
+use crate::Headers;
+
+/// The SHA-256 signature header (Postal 3.2+).
+pub const SIGNATURE_256: &str = "X-Postal-Signature-256";
+/// The legacy SHA-1 signature header (every Postal version since 2017).
+pub const SIGNATURE_SHA1: &str = "X-Postal-Signature";
+/// The key id header (Postal 3.2+), spelled as it arrives on the wire.
+pub const SIGNATURE_KID: &str = "X-Postal-Signature-Kid";
+
+/// Checks Postal's RSA signatures over the raw request body.
+///
+/// Built from one or more [`PublicKey`]s (several Postal installations, or a key rotation):
+/// the `X-Postal-Signature-Kid` header selects the key when present; without it every key
+/// is tried in turn. `X-Postal-Signature-256` (RSA PKCS#1 v1.5, SHA-256) decides whenever it
+/// is present; the legacy SHA-1 `X-Postal-Signature` alone is accepted only after
+/// [`allow_sha1`](Self::allow_sha1) (Postal before 3.2 sends only that one).
+///
+/// It fails closed: it cannot be built without a key. For local development only,
+/// [`Verifier::insecure_accept_unsigned`] accepts everything.
+///
+/// ```
+/// use postal_hooks::Verifier;
+///
+/// let pem = "-----BEGIN PUBLIC KEY-----
+/// MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC3jpk3/xy+5g3BbVQcBBGsM7hb
+/// gEm6eeEeHwkMZMSHwKkW0vVJnNixF87SR9M8jNGTmM7lqOGI4Hisl7tUeNhmo2vH
+/// TZskwRw21+iq+oVZN4J9cW/xtcYO7uEb7KpiQ3rGOMb8KRCDn+YU3fZY+S+DPNhi
+/// cchJth6t//j1uHpJlQIDAQAB
+/// -----END PUBLIC KEY-----";
+/// let verifier = Verifier::from_key_text(pem)?;
+///
+/// let body = br#"{"event":"MessageSent"}"#;
+/// let headers = [("X-Postal-Signature-256", "bm90IGEgc2lnbmF0dXJl")];
+/// let err = verifier.verify(&headers, body).unwrap_err();
+/// assert!(err.to_string().starts_with("signature mismatch"));
+/// # Ok::<(), postal_hooks::KeyError>(())
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    keys: Vec<PublicKey>,
+    allow_sha1: bool,
+    insecure: bool,
+}
+
+/// Which check let a request through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Verified {
+    /// `X-Postal-Signature-256` matched the key with this KID.
+    Sha256 {
+        /// The key's id.
+        kid: String,
+    },
+    /// The legacy `X-Postal-Signature` matched (SHA-1 was allowed).
+    Sha1 {
+        /// The key's id.
+        kid: String,
+    },
+    /// Nothing was checked: an insecure verifier.
+    Unverified,
+}
+
+impl Verifier {
+    /// Trusts `keys`.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::NoKeys`] when `keys` is empty: such a verifier would refuse everything,
+    /// which is a setup mistake to report at startup.
+    pub fn new(keys: impl IntoIterator<Item = PublicKey>) -> Result<Self, KeyError> {
+        let keys: Vec<PublicKey> = keys.into_iter().collect();
+        if keys.is_empty() {
+            return Err(KeyError::NoKeys);
+        }
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                keys,
+                allow_sha1: false,
+                insecure: false,
+            }),
+        })
+    }
+
+    /// A verifier for keys known to be non-empty.
+    #[cfg(feature = "testing")]
+    pub(crate) fn from_keys_unchecked(keys: Vec<PublicKey>) -> Self {
+        Verifier {
+            inner: Arc::new(Inner {
+                keys,
+                allow_sha1: false,
+                insecure: false,
+            }),
+        }
+    }
+
+    /// Trusts every key in `text`: PEM, a JWKS document or Postal's DNS record (see
+    /// [`PublicKey::parse_all`]).
+    ///
+    /// # Errors
+    ///
+    /// When the text holds no usable key.
+    pub fn from_key_text(text: &str) -> Result<Self, KeyError> {
+        Self::new(PublicKey::parse_all(text)?)
+    }
+
+    /// **For local development only:** accepts every request, signed or not. Never deploy
+    /// it: anyone could then forge a bounce and empty your mailing list.
+    pub fn insecure_accept_unsigned() -> Self {
+        Verifier {
+            inner: Arc::new(Inner {
+                keys: Vec::new(),
+                allow_sha1: true,
+                insecure: true,
+            }),
+        }
+    }
+
+    /// Also accepts requests that carry only the legacy SHA-1 signature (Postal before 3.2).
+    /// A request with an `X-Postal-Signature-256` is still judged by it alone.
+    pub fn allow_sha1(self, allow: bool) -> Self {
+        let inner = &self.inner;
+        Verifier {
+            inner: Arc::new(Inner {
+                keys: inner.keys.clone(),
+                allow_sha1: allow,
+                insecure: inner.insecure,
+            }),
+        }
+    }
+
+    /// The trusted keys.
+    pub fn keys(&self) -> &[PublicKey] {
+        &self.inner.keys
+    }
+
+    /// Whether legacy SHA-1 signatures are accepted.
+    pub fn allows_sha1(&self) -> bool {
+        self.inner.allow_sha1
+    }
+
+    /// Whether this verifier checks nothing ([`insecure_accept_unsigned`](Self::insecure_accept_unsigned)).
+    pub fn is_insecure(&self) -> bool {
+        self.inner.insecure
+    }
+
+    /// Checks the request's signature over `body`, the raw bytes exactly as received.
+    ///
+    /// # Errors
+    ///
+    /// A [`VerifyError`] naming what is wrong: a missing header, malformed base64, an
+    /// unknown KID, a SHA-1-only request when SHA-1 is not allowed, or a mismatch (with a
+    /// hint when the body looks re-serialised).
+    pub fn verify(&self, headers: &impl Headers, body: &[u8]) -> Result<Verified, VerifyError> {
+        if self.inner.insecure {
+            return Ok(Verified::Unverified);
+        }
+        let candidates = self.candidates(headers)?;
+        let (header, signature, use_sha1) = match (
+            headers.header(SIGNATURE_256),
+            headers.header(SIGNATURE_SHA1),
+        ) {
+            // The SHA-256 signature decides whenever it is present: no downgrade to SHA-1.
+            (Some(signature), _) => (SIGNATURE_256, signature, false),
+            (None, Some(_)) if !self.inner.allow_sha1 => return Err(VerifyError::Sha1NotAllowed),
+            (None, Some(signature)) => (SIGNATURE_SHA1, signature, true),
+            (None, None) => return Err(VerifyError::MissingSignature),
+        };
+        let signature =
+            STANDARD
+                .decode(signature)
+                .map_err(|error| VerifyError::MalformedSignature {
+                    header,
+                    reason: error.to_string(),
+                })?;
+        for key in &candidates {
+            let parsed = if use_sha1 { &key.sha1 } else { &key.sha256 };
+            if parsed.verify_sig(body, &signature).is_ok() {
+                let kid = key.kid().to_owned();
+                return Ok(if use_sha1 {
+                    Verified::Sha1 { kid }
+                } else {
+                    Verified::Sha256 { kid }
+                });
+            }
+        }
+        Err(VerifyError::Mismatch {
+            header,
+            keys_tried: candidates.len(),
+            hint: reserialised_hint(body),
+        })
+    }
+
+    /// The keys to try: the one the KID header names, or all of them without one.
+    fn candidates(&self, headers: &impl Headers) -> Result<Vec<&PublicKey>, VerifyError> {
+        let Some(kid) = headers.header(SIGNATURE_KID) else {
+            return Ok(self.inner.keys.iter().collect());
+        };
+        let kid = String::from_utf8_lossy(kid);
+        let kid = kid.trim();
+        let matching: Vec<&PublicKey> = self
+            .inner
+            .keys
+            .iter()
+            .filter(|key| key.kid().eq_ignore_ascii_case(kid))
+            .collect();
+        if matching.is_empty() {
+            return Err(VerifyError::UnknownKid {
+                kid: kid.to_owned(),
+                known: self
+                    .inner
+                    .keys
+                    .iter()
+                    .map(|key| key.kid().to_owned())
+                    .collect(),
+            });
+        }
+        Ok(matching)
+    }
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("keys", &self.inner.keys)
+            .field("allow_sha1", &self.inner.allow_sha1)
+            .field("insecure", &self.inner.insecure)
+            .finish()
+    }
+}
+
+/// Why a body that fails verification may have been changed after Postal sent it.
+fn reserialised_hint(body: &[u8]) -> Option<String> {
+    const VERIFY_RAW: &str =
+        "verify the raw request bytes as received, before any JSON parsing or re-encoding";
+    if let Some(raw) = [b'&', b'<', b'>']
+        .into_iter()
+        .find(|byte| body.contains(byte))
+    {
+        let escape = match raw {
+            b'&' => "\\u0026",
+            b'<' => "\\u003c",
+            _ => "\\u003e",
+        };
+        return Some(format!(
+            "the body contains a raw `{}`, which Postal always sends as `{escape}`: it looks re-serialised; {VERIFY_RAW}",
+            char::from(raw)
+        ));
+    }
+    // Postal's JSON is compact and one line; a newline can only be an escaped `\n`.
+    if body.contains(&b'\n') {
+        return Some(format!(
+            "the body contains a line break, which Postal's compact JSON never has: it looks reformatted; {VERIFY_RAW}"
+        ));
+    }
+    None
+}

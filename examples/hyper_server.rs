@@ -1,0 +1,56 @@
+//! The webhook receiver on hyper 1, through the tower `Service` adapter:
+//! `POST /postal/webhook`, verified, dispatched to the `#[on_event]` handlers in `shared/`.
+//!
+//! ```text
+//! POSTAL_PUBLIC_KEY=@core/samples/keys/test_signing.pub.pem cargo run --example hyper_server
+//! ```
+//!
+//! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`.
+
+mod shared;
+
+use std::convert::Infallible;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use postal_hooks::tower::WebhookService;
+use tower_service::Service;
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let (addr, receiver) = shared::receiver_from_env();
+    let webhook = WebhookService::new(receiver);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!(
+        "listening on http://{}{}",
+        listener.local_addr()?,
+        shared::WEBHOOK_PATH
+    );
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let webhook = webhook.clone();
+        tokio::spawn(async move {
+            let route = service_fn(move |request: Request<Incoming>| {
+                let mut webhook = webhook.clone();
+                async move {
+                    if request.uri().path() == shared::WEBHOOK_PATH {
+                        webhook.call(request).await
+                    } else {
+                        let mut not_found = Response::new("not found".to_owned());
+                        *not_found.status_mut() = StatusCode::NOT_FOUND;
+                        Ok::<_, Infallible>(not_found)
+                    }
+                }
+            });
+            if let Err(error) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), route)
+                .await
+            {
+                eprintln!("connection error: {error}");
+            }
+        });
+    }
+}
