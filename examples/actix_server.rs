@@ -5,15 +5,16 @@
 //! POSTAL_PUBLIC_KEY=@core/samples/keys/test_signing.pub.pem cargo run --example actix_server
 //! ```
 //!
-//! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`.
+//! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`,
+//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
 
 mod shared;
 
 use actix_web::{App, HttpServer};
 
 fn main() -> std::io::Result<()> {
-    let (addr, receiver) = shared::receiver_from_env();
     actix_web::rt::System::new().block_on(async move {
+        let (addr, receiver) = shared::receiver_from_env().await;
         let server = HttpServer::new(move || {
             App::new().service(postal_hooks::actix::resource(
                 shared::WEBHOOK_PATH,

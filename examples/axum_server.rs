@@ -6,13 +6,14 @@
 //! ```
 //!
 //! Settings: `POSTAL_PUBLIC_KEY` (PEM, JWKS document or DNS record value, inline or
-//! `@path`; required), `POSTAL_HOOKS_ADDR` (default `127.0.0.1:3000`), `POSTAL_ALLOW_SHA1=1`.
+//! `@path`; required), `POSTAL_HOOKS_ADDR` (default `127.0.0.1:3000`), `POSTAL_ALLOW_SHA1=1`,
+//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
 
 mod shared;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let (addr, receiver) = shared::receiver_from_env();
+    let (addr, receiver) = shared::receiver_from_env().await;
     let app = postal_hooks::axum::router(shared::WEBHOOK_PATH, receiver);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!(

@@ -5,7 +5,12 @@
 //! POSTAL_PUBLIC_KEY=@core/samples/keys/test_signing.pub.pem cargo run --example blocking_server
 //! ```
 //!
-//! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`.
+//! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`,
+//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
+//!
+//! The server is synchronous: one request at a time on this thread. A small tokio runtime
+//! drives the receiver's future, because a Redis connection needs a reactor; with the
+//! in-memory store, `Receiver::receive_blocking` needs none.
 
 mod shared;
 
@@ -15,7 +20,17 @@ use postal_hooks::{ReceiveError, Reply};
 use tiny_http::{Header, Response, Server};
 
 fn main() {
-    let (addr, receiver) = shared::receiver_from_env();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            std::process::exit(1);
+        }
+    };
+    let (addr, receiver) = runtime.block_on(shared::receiver_from_env());
     let server = match Server::http(addr) {
         Ok(server) => server,
         Err(error) => {
@@ -61,7 +76,9 @@ fn main() {
                                     length: None,
                                 })
                             }
-                            Ok(_) => receiver.receive_blocking(&method, &headers, &body),
+                            Ok(_) => {
+                                runtime.block_on(receiver.receive_request(&method, &headers, &body))
+                            }
                         }
                     }
                 },

@@ -5,7 +5,8 @@
 //! POSTAL_PUBLIC_KEY=@core/samples/keys/test_signing.pub.pem cargo run --example hyper_server
 //! ```
 //!
-//! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`.
+//! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`,
+//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
 
 mod shared;
 
@@ -21,7 +22,7 @@ use tower_service::Service;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let (addr, receiver) = shared::receiver_from_env();
+    let (addr, receiver) = shared::receiver_from_env().await;
     let webhook = WebhookService::new(receiver);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!(

@@ -49,6 +49,11 @@ pub enum BuildProblem {
         /// The name it gives.
         event: &'static str,
     },
+    /// [`dedupe_exempt`](crate::DispatcherBuilder::dedupe_exempt) names no handler.
+    UnknownExempt {
+        /// The path given.
+        path: String,
+    },
     /// No handler at all: usually a crate of handlers that nothing links. Opt in with
     /// [`allow_no_handlers`](crate::DispatcherBuilder::allow_no_handlers) if intended.
     NoHandlers,
@@ -103,6 +108,10 @@ impl fmt::Display for BuildProblem {
                 "handler `{}` at {} is registered for `{event}`, which is not a Postal event",
                 handler.path(),
                 handler.location()
+            ),
+            BuildProblem::UnknownExempt { path } => write!(
+                f,
+                "`dedupe_exempt({path:?})` names no handler; use a path from `Dispatcher::handlers()`, like `my_app::bounces::suppress`"
             ),
             BuildProblem::NoHandlers => f.write_str(
                 "no handlers are registered. If your `#[on_event]` fns live in another crate, \

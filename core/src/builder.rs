@@ -4,7 +4,9 @@ use std::any::{type_name, type_name_of_val};
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
+use crate::dedupe::{DEFAULT_LEASE, IdempotencyStore, MemoryStore};
 use crate::dispatch::{Call, Dispatcher, Inner, Registered, Routes};
 use crate::events::EventType;
 use crate::extract::{StateMap, StateNeed};
@@ -33,6 +35,17 @@ pub struct DispatcherBuilder {
     closures: Vec<Registered>,
     states: StateMap,
     duplicate_states: Vec<&'static str>,
+    store: StoreChoice,
+    lease: Duration,
+    exempt: Vec<String>,
+}
+
+/// Which idempotency store the dispatcher will use.
+enum StoreChoice {
+    /// A fresh [`MemoryStore`]: the embedded default.
+    Memory,
+    Given(Arc<dyn IdempotencyStore>),
+    Off,
 }
 
 impl DispatcherBuilder {
@@ -43,7 +56,45 @@ impl DispatcherBuilder {
             closures: Vec::new(),
             states: StateMap::default(),
             duplicate_states: Vec::new(),
+            store: StoreChoice::Memory,
+            lease: DEFAULT_LEASE,
+            exempt: Vec::new(),
         }
+    }
+
+    /// Deduplicates deliveries with `store` instead of the default in-memory one: e.g. a
+    /// [`RedisStore`](crate::dedupe::RedisStore) shared by several replicas. See
+    /// [`dedupe`](crate::dedupe) for what deduplication guarantees.
+    pub fn idempotency_store(self, store: impl IdempotencyStore) -> Self {
+        self.idempotency_store_arc(Arc::new(store))
+    }
+
+    /// Like [`idempotency_store`](Self::idempotency_store), for a store already shared.
+    pub fn idempotency_store_arc(mut self, store: Arc<dyn IdempotencyStore>) -> Self {
+        self.store = StoreChoice::Given(store);
+        self
+    }
+
+    /// Runs every handler on every delivery, retries included: no idempotency store. For
+    /// handlers that are all naturally idempotent.
+    pub fn without_dedupe(mut self) -> Self {
+        self.store = StoreChoice::Off;
+        self
+    }
+
+    /// How long a delivery's claim on its uuid lasts (default 60 s). Longer than your
+    /// slowest handler run; a crashed worker's claim frees the event after it.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Runs the handler whose [`path`](HandlerInfo::path) is `path` on every delivery, even
+    /// when it already succeeded for the uuid: for a naturally idempotent handler. The same
+    /// as `#[on_event(.., dedupe = false)]` on the fn.
+    pub fn dedupe_exempt(mut self, path: impl Into<String>) -> Self {
+        self.exempt.push(path.into());
+        self
     }
 
     /// Makes `value` available to handlers that take `State<T>`. One value per type.
@@ -154,9 +205,19 @@ impl DispatcherBuilder {
             },
             events,
             kind: HandlerKind::Closure,
+            dedupe: true,
         };
+        // Stable for a given program: the closure's place among the builder's closures and
+        // where it was registered.
+        let key = format!(
+            "closure#{}@{}:{}",
+            self.closures.len(),
+            caller.file(),
+            caller.line()
+        );
         self.closures.push(Registered {
             info,
+            key,
             call: Call::Closure(call),
             needs: Vec::new(),
         });
@@ -184,6 +245,19 @@ impl DispatcherBuilder {
             .iter()
             .map(|&type_name| BuildProblem::DuplicateState { type_name })
             .collect();
+        for path in self.exempt {
+            let mut found = false;
+            for handler in handlers
+                .iter_mut()
+                .filter(|h| h.info.path() == path || h.key == path)
+            {
+                handler.info.dedupe = false;
+                found = true;
+            }
+            if !found {
+                problems.push(BuildProblem::UnknownExempt { path });
+            }
+        }
         problems.extend(duplicates(&handlers));
         for handler in &handlers {
             for need in &handler.needs {
@@ -202,11 +276,18 @@ impl DispatcherBuilder {
         if !problems.is_empty() {
             return Err(BuildError { problems });
         }
+        let store: Option<Arc<dyn IdempotencyStore>> = match self.store {
+            StoreChoice::Memory => Some(Arc::new(MemoryStore::new())),
+            StoreChoice::Given(store) => Some(store),
+            StoreChoice::Off => None,
+        };
         Ok(Dispatcher {
             inner: Arc::new(Inner {
                 handlers,
                 routes,
                 states: self.states,
+                store,
+                lease: self.lease,
             }),
         })
     }
@@ -229,8 +310,10 @@ fn registered(handler: &'static Handler) -> Registered {
         location: handler.location,
         events: handler.events,
         kind,
+        dedupe: handler.dedupe,
     };
     Registered {
+        key: info.path(),
         info,
         call: Call::Static(handler.call),
         needs,

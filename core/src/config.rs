@@ -12,6 +12,8 @@ pub const ADDR_VAR: &str = "POSTAL_HOOKS_ADDR";
 pub const PUBLIC_KEY_VAR: &str = "POSTAL_PUBLIC_KEY";
 /// `1` to accept legacy SHA-1-only signatures (Postal before 3.2).
 pub const ALLOW_SHA1_VAR: &str = "POSTAL_ALLOW_SHA1";
+/// A Redis URL to share idempotency records between replicas (in memory otherwise).
+pub const REDIS_URL_VAR: &str = "POSTAL_HOOKS_REDIS_URL";
 
 /// The default listen address.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -23,6 +25,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 /// | `POSTAL_HOOKS_ADDR` | listen address, default `127.0.0.1:3000` |
 /// | `POSTAL_PUBLIC_KEY` | Postal's public key: PEM, JWKS document or DNS record value, inline or `@path/to/file` (required) |
 /// | `POSTAL_ALLOW_SHA1` | `1` to accept SHA-1-only signatures from Postal before 3.2 |
+/// | `POSTAL_HOOKS_REDIS_URL` | Redis for idempotency records shared by replicas (feature `redis`; in memory when unset) |
 ///
 /// ```
 /// use postal_hooks::config::Config;
@@ -44,6 +47,8 @@ pub struct Config {
     pub addr: SocketAddr,
     /// The verifier for Postal's key.
     pub verifier: Verifier,
+    /// Where to keep idempotency records, if not in memory.
+    pub redis_url: Option<String>,
 }
 
 impl Config {
@@ -92,7 +97,14 @@ impl Config {
         let verifier = Verifier::from_key_text(&key_text)
             .map_err(ConfigError::Key)?
             .allow_sha1(allow_sha1);
-        Ok(Config { addr, verifier })
+        let redis_url = lookup(REDIS_URL_VAR)
+            .map(|url| url.trim().to_owned())
+            .filter(|url| !url.is_empty());
+        Ok(Config {
+            addr,
+            verifier,
+            redis_url,
+        })
     }
 }
 

@@ -1,16 +1,17 @@
 //! [`Dispatcher`]: runs every matching handler for an event, each isolated from the others.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
 use crate::block_on::block_on;
 use crate::builder::{ClosureFn, DispatcherBuilder};
 use crate::catch::{CatchUnwind, Failure, call_catching};
+use crate::dedupe::{Claim, IdempotencyStore};
 use crate::extract::{CallContext, StateMap, StateNeed};
 use crate::handler::{CallFn, EventFilter, Invocation};
-use crate::report::{HandlerRun, Outcome};
+use crate::report::{HandlerRun, NotRun, Outcome};
 use crate::{BuildError, BuildProblem, Envelope, Event, HandlerInfo, Meta, ParseError, Report};
 
 /// Routes Postal events to handlers.
@@ -51,11 +52,15 @@ pub(crate) struct Inner {
     pub(crate) handlers: Vec<Registered>,
     pub(crate) routes: Routes,
     pub(crate) states: StateMap,
+    pub(crate) store: Option<Arc<dyn IdempotencyStore>>,
+    pub(crate) lease: Duration,
 }
 
 /// A handler ready to call.
 pub(crate) struct Registered {
     pub(crate) info: HandlerInfo,
+    /// The handler's name in the idempotency store: its path, or for a closure its place.
+    pub(crate) key: String,
     pub(crate) call: Call,
     pub(crate) needs: Vec<StateNeed>,
 }
@@ -143,33 +148,88 @@ impl Dispatcher {
 
     /// Runs the handlers for an event.
     pub async fn dispatch_event(&self, event: Event, meta: Meta) -> Report {
-        let route = self.inner.routes.for_event(&event);
+        let route: Vec<&Registered> = self
+            .inner
+            .routes
+            .for_event(&event)
+            .iter()
+            .filter_map(|&index| self.inner.handlers.get(index))
+            .collect();
         let span = tracing::info_span!(
             "postal_hooks.dispatch",
             event = meta.event(),
             uuid = meta.uuid().unwrap_or_default(),
             handlers = route.len(),
         );
-        let mut runs = Vec::with_capacity(route.len());
-        async {
-            let cx = CallContext {
-                event: &event,
-                meta: &meta,
-                states: &self.inner.states,
-            };
-            for handler in route
-                .iter()
-                .filter_map(|&index| self.inner.handlers.get(index))
-            {
-                runs.push(run(handler, &cx).await);
+        let cx = CallContext {
+            event: &event,
+            meta: &meta,
+            states: &self.inner.states,
+        };
+        let needs_claim = route.iter().any(|handler| handler.info.dedupe);
+        let (runs, not_run) = match (self.inner.store.as_deref(), meta.uuid()) {
+            (Some(store), Some(uuid)) if needs_claim => {
+                self.run_deduplicated(store, uuid, &route, &cx)
+                    .instrument(span)
+                    .await
             }
-            if route.is_empty() {
-                tracing::debug!("no handler registered for this event; acknowledged");
-            }
+            _ => (run_all(&route, &cx).instrument(span).await, None),
+        };
+        Report {
+            meta,
+            runs,
+            not_run,
         }
-        .instrument(span)
-        .await;
-        Report { meta, runs }
+    }
+
+    /// Claims the uuid, runs the handlers not yet done for it, records each success, and
+    /// releases the claim.
+    async fn run_deduplicated(
+        &self,
+        store: &dyn IdempotencyStore,
+        uuid: &str,
+        route: &[&Registered],
+        cx: &CallContext<'_>,
+    ) -> (Vec<HandlerRun>, Option<NotRun>) {
+        let (token, done) = match store.claim(uuid, self.inner.lease).await {
+            Ok(Claim::Acquired { token, done }) => (token, done),
+            Ok(Claim::InProgress) => {
+                tracing::info!("another delivery of this uuid is in progress; answering 409");
+                return (Vec::new(), Some(NotRun::InProgress));
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "cannot check for duplicates; answering 503");
+                return (
+                    Vec::new(),
+                    Some(NotRun::StoreUnavailable(error.to_string())),
+                );
+            }
+        };
+        let mut runs = Vec::with_capacity(route.len());
+        for handler in route {
+            let deduplicated = handler.info.dedupe;
+            if deduplicated && done.contains(&handler.key) {
+                runs.push(HandlerRun {
+                    handler: handler.info,
+                    outcome: Outcome::Skipped,
+                    duration: Duration::ZERO,
+                });
+                continue;
+            }
+            let ran = run(handler, cx).await;
+            if deduplicated
+                && ran.outcome == Outcome::Ok
+                && let Err(error) = store.mark_done(uuid, &handler.key).await
+            {
+                // The handler did run: answering 2xx loses nothing; a retry may run it again.
+                tracing::warn!(handler = handler.info.name, error = %error, "could not record a handler's success");
+            }
+            runs.push(ran);
+        }
+        if let Err(error) = store.release(uuid, &token).await {
+            tracing::warn!(error = %error, "could not release the claim; it expires with its lease");
+        }
+        (runs, None)
     }
 
     /// [`dispatch`](Self::dispatch) for synchronous code: no async runtime needed. The
@@ -197,6 +257,18 @@ impl std::fmt::Debug for Dispatcher {
             .field("handlers", &self.handlers().collect::<Vec<_>>())
             .finish()
     }
+}
+
+/// Runs every handler of `route` in order.
+async fn run_all(route: &[&Registered], cx: &CallContext<'_>) -> Vec<HandlerRun> {
+    let mut runs = Vec::with_capacity(route.len());
+    for handler in route {
+        runs.push(run(handler, cx).await);
+    }
+    if route.is_empty() {
+        tracing::debug!("no handler registered for this event; acknowledged");
+    }
+    runs
 }
 
 /// Runs one handler, catching its error or panic, and times it.

@@ -75,6 +75,7 @@ pub struct Handler {
     pub(crate) location: Location,
     pub(crate) events: EventFilter,
     pub(crate) is_async: bool,
+    pub(crate) dedupe: bool,
     pub(crate) call: CallFn,
     pub(crate) needs: fn(&mut Vec<StateNeed>),
 }
@@ -89,6 +90,7 @@ impl Handler {
         line: u32,
         events: EventFilter,
         is_async: bool,
+        dedupe: bool,
         call: CallFn,
         needs: fn(&mut Vec<StateNeed>),
     ) -> Self {
@@ -101,6 +103,7 @@ impl Handler {
             },
             events,
             is_async,
+            dedupe,
             call,
             needs,
         }
@@ -130,6 +133,7 @@ pub struct HandlerInfo {
     pub(crate) location: Location,
     pub(crate) events: EventFilter,
     pub(crate) kind: HandlerKind,
+    pub(crate) dedupe: bool,
 }
 
 impl HandlerInfo {
@@ -160,6 +164,13 @@ impl HandlerInfo {
     /// How it was registered.
     pub fn kind(&self) -> HandlerKind {
         self.kind
+    }
+
+    /// Whether it runs at most once per uuid when the dispatcher deduplicates (the default;
+    /// `#[on_event(.., dedupe = false)]` or
+    /// [`dedupe_exempt`](crate::DispatcherBuilder::dedupe_exempt) turn it off).
+    pub fn is_deduplicated(&self) -> bool {
+        self.dedupe
     }
 
     /// Whether it receives every event (`#[on_event(*)]`, `.on_any(..)`).

@@ -70,6 +70,17 @@
 //! matched) and 500 otherwise, so Postal retries. [`dispatch()`] is the one-line form over
 //! a default dispatcher; [`Dispatcher::dispatch_blocking`] needs no async runtime.
 //!
+//! ## Exactly once, across retries and replicas
+//!
+//! Postal delivers at least once: it retries anything without a 2xx within 5 s, with the
+//! same `uuid`. The dispatcher keeps an idempotency record per uuid ([`dedupe`]): a handler
+//! that succeeded is skipped on a retry ("skipped: already done for this uuid"), only failed
+//! handlers run again, a duplicate arriving while the first is still running gets 409, and
+//! an unreachable store gets 503, never a silent skip. The in-memory store is the default;
+//! `dedupe::RedisStore` (feature `redis`) shares the records between replicas. Opt out with
+//! [`DispatcherBuilder::without_dedupe`], or per handler with
+//! `#[on_event(.., dedupe = false)]`.
+//!
 //! ## Framework adapters
 //!
 //! [`Receiver::receive`] takes any [`Headers`] (`http::HeaderMap`, `(name, value)` pairs)
@@ -101,6 +112,7 @@ mod build_error;
 mod builder;
 mod catch;
 pub mod config;
+pub mod dedupe;
 mod dispatch;
 mod envelope;
 mod error;
@@ -140,7 +152,7 @@ pub use headers::Headers;
 pub use outcome::{HandlerError, IntoOutcome};
 pub use param::{EventParam, ParamFor};
 pub use receiver::{DEFAULT_MAX_BODY_BYTES, ReceiveError, Receiver, Reply};
-pub use report::{HandlerRun, Outcome, Report};
+pub use report::{HandlerRun, NotRun, Outcome, Report};
 pub use timestamp::Timestamp;
 pub use verify::{
     KeyError, MIN_KEY_BITS, PublicKey, SIGNATURE_256, SIGNATURE_KID, SIGNATURE_SHA1, Verified,
@@ -203,6 +215,12 @@ pub use verify::{
 ///   to [`DispatcherBuilder::state`]; a missing one fails [`DispatcherBuilder::build`]);
 /// - returns `()` or `Result<(), E>` for an `E` that converts into
 ///   `Box<dyn Error + Send + Sync>` (any error type, `anyhow::Error`, `String`).
+///
+/// # Options
+///
+/// After the names: `dedupe = false` makes the handler run on every delivery of an event,
+/// retries included, for a handler that is naturally idempotent (see [`dedupe`]):
+/// `#[on_event(MessageLoaded, dedupe = false)]`.
 ///
 /// The fn stays an ordinary fn you can call and test directly. Mistakes are compile errors
 /// on your own tokens:

@@ -324,10 +324,23 @@ pub struct Reply {
 
 impl Reply {
     pub(crate) fn from_report(report: Report) -> Self {
-        let body = if report.is_unhandled() {
+        let body = if let Some(not_run) = report.not_run() {
+            not_run.to_string()
+        } else if report.is_unhandled() {
             format!("ok: no handler for {} (acknowledged)", report.event())
         } else if report.is_success() {
-            format!("ok: {} handler(s) ran", report.runs().len())
+            let skipped = report
+                .runs()
+                .iter()
+                .filter(|run| *run.outcome() == crate::Outcome::Skipped)
+                .count();
+            match skipped {
+                0 => format!("ok: {} handler(s) ran", report.runs().len()),
+                _ => format!(
+                    "ok: {} handler(s) ran, {skipped} already done",
+                    report.runs().len() - skipped
+                ),
+            }
         } else {
             format!(
                 "{} of {} handler(s) failed; Postal will retry",

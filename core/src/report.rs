@@ -27,6 +27,7 @@ use crate::{HandlerInfo, Meta};
 pub struct Report {
     pub(crate) meta: Meta,
     pub(crate) runs: Vec<HandlerRun>,
+    pub(crate) not_run: Option<NotRun>,
 }
 
 impl Report {
@@ -53,12 +54,18 @@ impl Report {
     /// No handler is registered for this event. The event is still acknowledged (2xx):
     /// Postal would retry it for 36 minutes to no purpose otherwise.
     pub fn is_unhandled(&self) -> bool {
-        self.runs.is_empty()
+        self.runs.is_empty() && self.not_run.is_none()
     }
 
-    /// Every handler that ran succeeded (or none matched).
+    /// Why no handler ran although some match: the uuid is being handled by another
+    /// delivery, or the idempotency store is unreachable.
+    pub fn not_run(&self) -> Option<&NotRun> {
+        self.not_run.as_ref()
+    }
+
+    /// Every handler that ran succeeded or was skipped as already done (or none matched).
     pub fn is_success(&self) -> bool {
-        self.runs.iter().all(|run| !run.outcome.is_failure())
+        self.not_run.is_none() && self.runs.iter().all(|run| !run.outcome.is_failure())
     }
 
     /// The failed runs (errors and panics).
@@ -66,10 +73,17 @@ impl Report {
         self.runs.iter().filter(|run| run.outcome.is_failure())
     }
 
-    /// `200` when every handler succeeded or none matched; `500` when any failed, so that
-    /// Postal retries the request (it retries any non-2xx answer).
+    /// `200` when every handler succeeded (or was already done for this uuid, or none
+    /// matched); `500` when any failed; `409` while another delivery of the uuid is in
+    /// progress; `503` when the idempotency store is unreachable. Postal retries every
+    /// non-2xx answer.
     pub fn http_status(&self) -> u16 {
-        if self.is_success() { 200 } else { 500 }
+        match (&self.not_run, self.is_success()) {
+            (Some(NotRun::InProgress), _) => 409,
+            (Some(NotRun::StoreUnavailable(_)), _) => 503,
+            (None, true) => 200,
+            (None, false) => 500,
+        }
     }
 }
 
@@ -77,6 +91,9 @@ impl fmt::Display for Report {
     /// One line for the request, then one per handler.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.event(), self.uuid().unwrap_or("(no uuid)"))?;
+        if let Some(not_run) = &self.not_run {
+            return write!(f, ": {not_run}");
+        }
         if self.is_unhandled() {
             return f.write_str(": no handler registered for this event (acknowledged)");
         }
@@ -127,6 +144,29 @@ impl fmt::Display for HandlerRun {
     }
 }
 
+/// Why a delivery ran no handler although some match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotRun {
+    /// Another delivery of the same uuid holds the claim (409: Postal retries later, by
+    /// when it has finished).
+    InProgress,
+    /// The idempotency store could not be reached (503: Postal retries); never a silent
+    /// skip of the duplicate check.
+    StoreUnavailable(String),
+}
+
+impl fmt::Display for NotRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotRun::InProgress => f.write_str(
+                "another delivery of this uuid is in progress; nothing ran, retry later",
+            ),
+            NotRun::StoreUnavailable(error) => write!(f, "{error}; nothing ran, retry later"),
+        }
+    }
+}
+
 /// How one handler run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -137,12 +177,14 @@ pub enum Outcome {
     Error(String),
     /// Panicked; the panic was caught and the other handlers ran on.
     Panic(String),
+    /// Not run: it already succeeded for this uuid (a retry or a duplicate delivery).
+    Skipped,
 }
 
 impl Outcome {
     /// An error or a panic.
     pub fn is_failure(&self) -> bool {
-        !matches!(self, Outcome::Ok)
+        matches!(self, Outcome::Error(_) | Outcome::Panic(_))
     }
 }
 
@@ -152,6 +194,7 @@ impl fmt::Display for Outcome {
             Outcome::Ok => f.write_str("ok"),
             Outcome::Error(message) => write!(f, "error: {message}"),
             Outcome::Panic(message) => write!(f, "panic: {message}"),
+            Outcome::Skipped => f.write_str("skipped: already done for this uuid"),
         }
     }
 }

@@ -37,24 +37,26 @@ pub fn track_delivery(delivery: &Delivery, meta: &Meta) {
 }
 
 /// The receiver as a deployment configures it: `POSTAL_PUBLIC_KEY` (required),
-/// `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1`. Exits with a message saying how to get the key
-/// when it is missing.
+/// `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1`, and `POSTAL_HOOKS_REDIS_URL` (idempotency
+/// records in Redis, shared by replicas; in memory when unset). Exits with a message saying
+/// what to fix (for a missing key: where to get Postal's) when a setting is wrong.
 #[allow(dead_code)] // the demo builds its own receiver
-pub fn receiver_from_env() -> (std::net::SocketAddr, postal_hooks::Receiver) {
-    let config = match postal_hooks::config::Config::from_env() {
-        Ok(config) => config,
-        Err(error) => {
-            eprintln!("error: {error}");
-            std::process::exit(2);
+pub async fn receiver_from_env() -> (std::net::SocketAddr, postal_hooks::Receiver) {
+    let config = postal_hooks::config::Config::from_env().unwrap_or_else(|error| exit(&error));
+    let mut builder = postal_hooks::Dispatcher::builder();
+    match &config.redis_url {
+        Some(url) => {
+            let store = postal_hooks::dedupe::RedisStore::connect(url)
+                .await
+                .unwrap_or_else(|error| exit(&error));
+            println!("idempotency records in Redis at {url}");
+            builder = builder.idempotency_store(store);
         }
-    };
-    let dispatcher = match postal_hooks::Dispatcher::builder().build() {
-        Ok(dispatcher) => dispatcher,
-        Err(error) => {
-            eprintln!("error: {error}");
-            std::process::exit(2);
+        None => {
+            println!("idempotency records in memory (set POSTAL_HOOKS_REDIS_URL to share them)")
         }
-    };
+    }
+    let dispatcher = builder.build().unwrap_or_else(|error| exit(&error));
     for handler in dispatcher.handlers() {
         println!("registered {handler}");
     }
@@ -62,6 +64,11 @@ pub fn receiver_from_env() -> (std::net::SocketAddr, postal_hooks::Receiver) {
         config.addr,
         postal_hooks::Receiver::new(dispatcher, config.verifier),
     )
+}
+
+fn exit(error: &dyn std::fmt::Display) -> ! {
+    eprintln!("error: {error}");
+    std::process::exit(2)
 }
 
 /// The path every example serves.

@@ -52,6 +52,7 @@ fn with_error(item: TokenStream, error: syn::Error) -> TokenStream {
 fn expand(item: &ItemFn, handler: Handler) -> TokenStream {
     let Handler {
         events,
+        dedupe,
         mut event_ty,
         extractors,
         output,
@@ -164,6 +165,7 @@ fn expand(item: &ItemFn, handler: Handler) -> TokenStream {
                     ::core::line!(),
                     #filter,
                     #is_async,
+                    #dedupe,
                     call,
                     needs,
                 )

@@ -5,11 +5,14 @@ use proc_macro2::Span;
 use syn::{FnArg, GenericParam, Ident, ItemFn, ReturnType, Safety, Type};
 
 use crate::events::{EVENTS, closest};
-use crate::parse::Args;
+use crate::parse::{Args, EventsArg};
 
 /// What the checks established about a handler fn (the fn itself stays as written).
 pub struct Handler {
     pub events: Events,
+    /// Whether the dispatcher deduplicates this handler per uuid (`dedupe = false` turns
+    /// it off).
+    pub dedupe: bool,
     /// `T` in the first argument `&T`.
     pub event_ty: Type,
     /// The types of the arguments after the event, in order.
@@ -49,6 +52,7 @@ impl Errors {
 
 pub fn validate(args: Args, item: &ItemFn) -> syn::Result<Handler> {
     let mut errors = Errors::default();
+    let dedupe = args.dedupe.as_ref().is_none_or(|value| value.value);
     let events = check_events(args, &mut errors);
     let (event_ty, extractors) = check_signature(item, &events, &mut errors);
     if let Some(error) = errors.0 {
@@ -67,6 +71,7 @@ pub fn validate(args: Args, item: &ItemFn) -> syn::Result<Handler> {
     };
     Ok(Handler {
         events,
+        dedupe,
         event_ty,
         extractors,
         output,
@@ -74,9 +79,16 @@ pub fn validate(args: Args, item: &ItemFn) -> syn::Result<Handler> {
 }
 
 fn check_events(args: Args, errors: &mut Errors) -> Events {
-    let names = match args {
-        Args::All => return Events::All,
-        Args::Events(names) => names,
+    let names = match args.events {
+        EventsArg::All => return Events::All,
+        EventsArg::Names(names) if names.is_empty() => {
+            errors.push(
+                proc_macro2::Span::call_site(),
+                "`#[on_event]` needs at least one event name before its options, e.g. `#[on_event(MessageLoaded, dedupe = false)]`",
+            );
+            return Events::Only(Vec::new());
+        }
+        EventsArg::Names(names) => names,
     };
     let mut seen: Vec<Ident> = Vec::new();
     for name in names {

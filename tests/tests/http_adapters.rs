@@ -16,11 +16,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const LIMIT: usize = 4096;
 
 /// A receiver whose handlers count every dispatched event; `MessageHeld` always fails.
+/// The cases reuse bodies, so deduplication (tested in `dedupe.rs`) is off here.
 fn receiver() -> (Receiver, Arc<AtomicUsize>) {
     let dispatched = Arc::new(AtomicUsize::new(0));
     let counter = dispatched.clone();
     let dispatcher = Dispatcher::builder()
         .without_registered_handlers()
+        .without_dedupe()
         .on_any(move |_: &Event| {
             counter.fetch_add(1, Ordering::SeqCst);
         })

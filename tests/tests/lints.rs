@@ -45,7 +45,7 @@ pub fn all_ten(event: &Event, State(hits): State<Hits>) {
     hits.0.fetch_add(1, Ordering::Relaxed);
 }
 
-#[on_event(*)]
+#[on_event(*, dedupe = false)]
 fn everything(event: &Event) -> Result<(), String> {
     if event.name().is_empty() {
         Err("an event without a name".to_owned())
@@ -58,6 +58,10 @@ fn everything(event: &Event) -> Result<(), String> {
 fn named_lifetimes<'a>(delivery: &'a Delivery, meta: &'a Meta) {
     let _ = (delivery.status.as_str(), meta.event());
 }
+
+// Options after the names, with a trailing comma.
+#[on_event(MessageLoaded, MessageLinkClicked, dedupe = true)]
+fn tracked(_: &postal_hooks::events::Message) {}
 
 // A raw identifier as the handler name.
 #[on_event(MessageSent)]
@@ -93,10 +97,23 @@ fn every_pass_case_is_registered() {
             "lints::nested::in_a_module",
             "lints::private_async",
             "lints::public_sync",
+            "lints::tracked",
             "lints::type",
         ]
     );
     // The handlers stay callable as the plain fns they are.
+    let everything_info = dispatcher
+        .handlers()
+        .find(|h| h.name() == "everything")
+        .unwrap();
+    assert!(!everything_info.is_deduplicated());
+    assert!(
+        dispatcher
+            .handlers()
+            .find(|h| h.name() == "tracked")
+            .unwrap()
+            .is_deduplicated()
+    );
     public_sync(&sample_sent());
     r#type(&sample_sent());
 }

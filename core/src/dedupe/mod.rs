@@ -1,0 +1,156 @@
+//! Exactly-once handling across Postal's retries: the [`IdempotencyStore`] the dispatcher
+//! consults, keyed by the envelope's `uuid`.
+//!
+//! Postal delivers at least once: it retries any request without a 2xx answer within 5 s,
+//! with the same `uuid` and bytes, and a handler that finishes after 5 s gets its request
+//! retried although it was handled. With a store, the dispatcher makes each handler run to
+//! success **at most once per uuid**:
+//!
+//! - a delivery first *claims* the uuid for a lease; a second delivery of the same uuid
+//!   while the claim is held runs nothing and answers 409, so Postal tries again later;
+//! - a handler that succeeds is recorded as done; on a retry it is skipped ("skipped:
+//!   already done for this uuid"), and only the handlers that failed or never ran run;
+//! - the claim is released when the delivery ends; one held by a crashed worker expires
+//!   with its lease, so the event is not stuck;
+//! - a store that cannot be reached answers 503 (Postal retries): the check is never
+//!   silently skipped.
+//!
+//! [`MemoryStore`] is the default; [`RedisStore`] (feature
+//! `redis`) shares the records between replicas.
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+use std::fmt;
+use std::time::Duration;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
+
+pub use crate::handler::BoxFuture;
+
+/// How long a claim lasts by default: well past Postal's 5 s timeout, and under its first
+/// retry (2 minutes later), so a crashed worker's claim is gone when the retry comes.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+
+/// How long records are kept by default: Postal's retries span about 36 minutes.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(60 * 60);
+
+/// Where the dispatcher records, per envelope `uuid`, which handlers succeeded and whether
+/// a delivery is in progress. Implement it to keep the records elsewhere.
+///
+/// All three operations must be atomic with respect to each other for the same `uuid`.
+pub trait IdempotencyStore: Send + Sync + 'static {
+    /// Claims `uuid` for `lease` unless another live claim holds it. On success, gives the
+    /// handlers recorded as done for it.
+    fn claim<'a>(
+        &'a self,
+        uuid: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claim, StoreError>>;
+
+    /// Records that `handler` succeeded for `uuid` (kept for the store's retention).
+    fn mark_done<'a>(
+        &'a self,
+        uuid: &'a str,
+        handler: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Ends the claim `token` on `uuid`, if it still holds it.
+    fn release<'a>(
+        &'a self,
+        uuid: &'a str,
+        token: &'a ClaimToken,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// The answer to [`IdempotencyStore::claim`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This delivery holds the uuid; `done` lists the handlers that already succeeded.
+    Acquired {
+        /// Identifies this claim, to release it.
+        token: ClaimToken,
+        /// Keys of the handlers recorded as done.
+        done: Vec<String>,
+    },
+    /// Another delivery holds a live claim on the uuid.
+    InProgress,
+}
+
+/// A claim's identity: random, so a late release cannot end someone else's claim.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClaimToken(String);
+
+impl ClaimToken {
+    /// A fresh random token.
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 16];
+        let random = aws_lc_rs::rand::SystemRandom::new();
+        // A failing system RNG leaves a time-and-counter token: still unique per process.
+        if aws_lc_rs::rand::SecureRandom::fill(&random, &mut bytes).is_err() {
+            return ClaimToken(fallback_token());
+        }
+        ClaimToken(hex(&bytes))
+    }
+
+    /// A token from a caller-chosen text (e.g. a per-process counter, for a store that
+    /// lives in one process).
+    pub fn new(text: impl Into<String>) -> Self {
+        ClaimToken(text.into())
+    }
+
+    /// The token's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let digit = |nibble: u8| char::from_digit(u32::from(nibble), 16).unwrap_or('0');
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(digit(byte >> 4));
+        text.push(digit(byte & 0x0f));
+    }
+    text
+}
+
+fn fallback_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The store could not be reached or answered wrongly: the delivery is refused with 503
+/// so Postal retries, rather than run without the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    message: String,
+}
+
+impl StoreError {
+    /// An error with this description.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "idempotency store unavailable: {}", self.message)
+    }
+}
+
+impl std::error::Error for StoreError {}

@@ -1,0 +1,241 @@
+//! The server examples, run as the programs they are: each started on a free loopback
+//! port with the test key, fed every sample (each delivered twice, once concurrently) plus
+//! an unsigned request, then stopped. Their logs must show each handler run exactly once
+//! per event (the log lines carry the uuid). With `POSTAL_HOOKS_TEST_REDIS_URL`, two
+//! replicas of the axum server share Redis.
+//!
+//! The example binaries are built by `cargo test` (all examples of this package).
+
+// Test code: a failed step must stop the test, loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use postal_hooks::testing::{SAMPLES, Signer};
+
+fn example(name: &str) -> PathBuf {
+    // target/<profile>/deps/servers-<hash> -> target/<profile>/examples/<name>
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test --workspace` (it builds the examples)",
+        path.display()
+    );
+    path
+}
+
+struct Server {
+    child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+    url: String,
+}
+
+impl Server {
+    fn start(name: &str, redis_url: Option<&str>) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let key = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../core/samples/keys/test_signing.pub.pem"
+        );
+        let mut command = Command::new(example(name));
+        command
+            .env("POSTAL_PUBLIC_KEY", format!("@{key}"))
+            .env("POSTAL_HOOKS_ADDR", format!("127.0.0.1:{port}"))
+            .env_remove("POSTAL_HOOKS_REDIS_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        if let Some(url) = redis_url {
+            command.env("POSTAL_HOOKS_REDIS_URL", url);
+        }
+        let mut child = command.spawn().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let lines = BufReader::new(child.stdout.take().unwrap());
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "{name} did not start: {:?}",
+                log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server {
+            child,
+            log,
+            url: format!("http://127.0.0.1:{port}/postal/webhook"),
+        }
+    }
+
+    /// Stops the server and returns what it printed.
+    fn stop(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(50));
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// Every sample under a fresh uuid (so shared Redis state from earlier runs cannot matter).
+fn fresh_samples() -> Vec<(String, Vec<u8>)> {
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    SAMPLES
+        .iter()
+        .enumerate()
+        .map(|(i, (_, body))| {
+            let value: serde_json::Value = serde_json::from_slice(body).unwrap();
+            let old = value["uuid"].as_str().unwrap();
+            let uuid = format!("{run:x}-{i}");
+            (
+                uuid.clone(),
+                String::from_utf8_lossy(body)
+                    .replace(old, &uuid)
+                    .into_bytes(),
+            )
+        })
+        .collect()
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&'static str, String)],
+    body: &[u8],
+) -> u16 {
+    let mut request = client.post(url).body(body.to_vec());
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// Delivers every sample to `urls`: once, then twice at the same time, retrying 409s.
+async fn deliver(urls: &[String]) -> Vec<String> {
+    let signer = Signer::test_key();
+    let client = reqwest::Client::new();
+    let samples = fresh_samples();
+    for (i, (_, body)) in samples.iter().enumerate() {
+        let headers = signer.sign_sha256(body).headers();
+        let url = &urls[i % urls.len()];
+        assert_eq!(post(&client, url, &headers, body).await, 200);
+        let second = &urls[(i + 1) % urls.len()];
+        let (a, b) = tokio::join!(
+            post(&client, url, &headers, body),
+            post(&client, second, &headers, body)
+        );
+        for mut status in [a, b] {
+            while status == 409 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                status = post(&client, url, &headers, body).await;
+            }
+            assert_eq!(status, 200);
+        }
+    }
+    let unsigned = [("Content-Type", "application/json".to_owned())];
+    assert_eq!(post(&client, &urls[0], &unsigned, &samples[0].1).await, 401);
+    samples.into_iter().map(|(uuid, _)| uuid).collect()
+}
+
+/// Lines `handled … uuid=<uuid> handler=log_event` must appear exactly once per event.
+fn assert_once_per_event(logs: &[String], uuids: &[String], label: &str) {
+    for uuid in uuids {
+        let count = logs
+            .iter()
+            .filter(|line| line.contains(&format!("uuid={uuid} handler=log_event")))
+            .count();
+        assert_eq!(
+            count,
+            1,
+            "{label}: {uuid} ran {count} times\n{}",
+            logs.join("\n")
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_server_example_handles_each_event_once() {
+    for name in [
+        "axum_server",
+        "actix_server",
+        "hyper_server",
+        "blocking_server",
+    ] {
+        let server = Server::start(name, None);
+        let uuids = deliver(std::slice::from_ref(&server.url)).await;
+        let logs = server.stop();
+        assert!(
+            logs.iter()
+                .any(|line| line.contains("idempotency records in memory")),
+            "{name}"
+        );
+        assert_once_per_event(&logs, &uuids, name);
+    }
+}
+
+#[tokio::test]
+async fn two_axum_replicas_share_redis() {
+    let Ok(redis_url) = std::env::var("POSTAL_HOOKS_TEST_REDIS_URL") else {
+        assert_ne!(
+            std::env::var("POSTAL_HOOKS_REQUIRE_REDIS").as_deref(),
+            Ok("1"),
+            "POSTAL_HOOKS_TEST_REDIS_URL is required"
+        );
+        eprintln!("skipped: set POSTAL_HOOKS_TEST_REDIS_URL to run the replicas test");
+        return;
+    };
+    let replicas = [
+        Server::start("axum_server", Some(&redis_url)),
+        Server::start("axum_server", Some(&redis_url)),
+    ];
+    let urls: Vec<String> = replicas.iter().map(|server| server.url.clone()).collect();
+    let uuids = deliver(&urls).await;
+    let logs: Vec<String> = replicas.into_iter().flat_map(Server::stop).collect();
+    assert!(
+        logs.iter()
+            .any(|line| line.contains("idempotency records in Redis"))
+    );
+    assert_once_per_event(&logs, &uuids, "two replicas");
+}
+
+#[test]
+fn a_server_without_a_key_refuses_to_start_and_says_where_to_get_one() {
+    let output = Command::new(example("axum_server"))
+        .env_remove("POSTAL_PUBLIC_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("POSTAL_PUBLIC_KEY is not set"), "{stderr}");
+    assert!(
+        stderr.contains("/.well-known/jwks.json") && stderr.contains("postal._domainkey"),
+        "{stderr}"
+    );
+}

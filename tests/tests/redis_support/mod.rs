@@ -1,0 +1,122 @@
+//! Reaching the Redis the tests use, and starting private Redis servers.
+//!
+//! `POSTAL_HOOKS_TEST_REDIS_URL` names the Redis (`.ci/run` starts one). Without it the
+//! Redis tests are skipped with a message, unless `POSTAL_HOOKS_REQUIRE_REDIS=1` (set by
+//! `.ci/run`), which makes a missing URL a failure. A URL that is set but unreachable is
+//! always a failure.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use postal_hooks::dedupe::RedisStore;
+
+pub const URL_VAR: &str = "POSTAL_HOOKS_TEST_REDIS_URL";
+
+/// The test Redis URL, or `None` (skip) when not configured and not required.
+pub fn url() -> Option<String> {
+    match std::env::var(URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("POSTAL_HOOKS_REQUIRE_REDIS").as_deref() == Ok("1") => {
+            panic!(
+                "{URL_VAR} is not set, and POSTAL_HOOKS_REQUIRE_REDIS=1 requires the Redis tests to run"
+            )
+        }
+        _ => {
+            eprintln!("skipped: set {URL_VAR}=redis://127.0.0.1:6379 to run the Redis tests");
+            None
+        }
+    }
+}
+
+/// A store on the test Redis under a prefix of its own, checked with a PING.
+pub async fn store(url: &str, test: &str) -> RedisStore {
+    let prefix = super::dedupe_support::fresh(&format!("test:{test}:"));
+    match RedisStore::connect(url).await {
+        Ok(store) => store.with_prefix(prefix),
+        Err(error) => panic!("{URL_VAR}={url} is set but unreachable: {error}"),
+    }
+}
+
+/// A Redis server of the test's own, on a free port, persisting to a directory of its own
+/// (so its records survive a restart, as a production Redis's would).
+pub struct PrivateRedis {
+    pub port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl PrivateRedis {
+    pub fn start() -> PrivateRedis {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::env::temp_dir().join(super::dedupe_support::fresh("postal-hooks-redis-"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut redis = PrivateRedis {
+            port,
+            dir,
+            child: None,
+        };
+        redis.restart();
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts (again) on the same port and directory, and waits until it answers.
+    pub fn restart(&mut self) {
+        let binary =
+            std::env::var("POSTAL_HOOKS_REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        let child = Command::new(&binary)
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+            ])
+            .arg(&self.dir)
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {binary} (set POSTAL_HOOKS_REDIS_SERVER): {e}")
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "the private Redis did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the server the hard way (as a crash or an outage would).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
