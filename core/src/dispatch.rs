@@ -8,7 +8,7 @@ use tracing::Instrument;
 use crate::block_on::block_on;
 use crate::builder::{ClosureFn, DispatcherBuilder};
 use crate::catch::{CatchUnwind, Failure, call_catching};
-use crate::dedupe::{Claim, IdempotencyStore};
+use crate::dedupe::{Claim, IdempotencyStore, StoreError};
 use crate::extract::{CallContext, StateMap, StateNeed};
 use crate::handler::{CallFn, EventFilter, Invocation};
 use crate::report::{HandlerRun, NotRun, Outcome};
@@ -219,7 +219,7 @@ impl Dispatcher {
             let ran = run(handler, cx).await;
             if deduplicated
                 && ran.outcome == Outcome::Ok
-                && let Err(error) = store.mark_done(uuid, &handler.key).await
+                && let Err(error) = record_done(store, uuid, &handler.key).await
             {
                 // The handler did run: answering 2xx loses nothing; a retry may run it again.
                 tracing::warn!(handler = handler.info.name, error = %error, "could not record a handler's success");
@@ -256,6 +256,18 @@ impl std::fmt::Debug for Dispatcher {
         f.debug_struct("Dispatcher")
             .field("handlers", &self.handlers().collect::<Vec<_>>())
             .finish()
+    }
+}
+
+/// Records a handler's success, trying twice: a lost record means a retry runs it again.
+async fn record_done(
+    store: &dyn IdempotencyStore,
+    uuid: &str,
+    key: &str,
+) -> Result<(), StoreError> {
+    match store.mark_done(uuid, key).await {
+        Ok(()) => Ok(()),
+        Err(_) => store.mark_done(uuid, key).await,
     }
 }
 

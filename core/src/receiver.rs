@@ -109,6 +109,10 @@ impl Receiver {
 
     /// Handles one request: limits, content type, signature, parsing, then every matching
     /// handler. `body` must be the raw bytes exactly as received.
+    ///
+    /// Most servers drop a request's future when the client hangs up, and Postal hangs up
+    /// after 5 s. Run this in a task of its own (`tokio::spawn`) so that slow handlers
+    /// still finish; the axum, tower and actix adapters do.
     pub async fn receive(&self, headers: &impl Headers, body: &[u8]) -> Reply {
         match self.verify_and_parse(headers, body) {
             Ok(envelope) => {
@@ -247,6 +251,8 @@ pub enum ReceiveError {
     BadRequest(ParseError),
     /// 400: the body could not be read (the connection failed mid-body).
     BodyRead(String),
+    /// 500: the receiver itself failed (a bug; Postal retries).
+    Internal(String),
 }
 
 impl ReceiveError {
@@ -258,6 +264,7 @@ impl ReceiveError {
             ReceiveError::UnsupportedMediaType { .. } => 415,
             ReceiveError::Unauthorized(_) => 401,
             ReceiveError::BadRequest(_) | ReceiveError::BodyRead(_) => 400,
+            ReceiveError::Internal(_) => 500,
         }
     }
 }
@@ -300,6 +307,7 @@ impl fmt::Display for ReceiveError {
             }
             ReceiveError::BadRequest(error) => write!(f, "invalid webhook body: {error}"),
             ReceiveError::BodyRead(error) => write!(f, "could not read the body: {error}"),
+            ReceiveError::Internal(error) => write!(f, "internal error: {error}"),
         }
     }
 }

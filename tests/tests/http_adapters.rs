@@ -420,3 +420,112 @@ async fn actix_resource() {
     check_cases(&format!("http://{addr}/postal/webhook"), &dispatched).await;
     check_chunked_oversize(addr, "/postal/webhook", &dispatched).await;
 }
+
+/// A receiver with one slow handler (400 ms) and deduplication on, as in production.
+fn slow_receiver() -> (Receiver, Arc<AtomicUsize>) {
+    let finished = Arc::new(AtomicUsize::new(0));
+    let counter = finished.clone();
+    let dispatcher = Dispatcher::builder()
+        .without_registered_handlers()
+        .on_any_async(move |_: Event| {
+            let counter = counter.clone();
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .build()
+        .unwrap();
+    (
+        Receiver::new(dispatcher, Signer::test_key().verifier()),
+        finished,
+    )
+}
+
+/// Postal hangs up after 5 s: here the client gives up after 100 ms. The handler must still
+/// finish, and Postal's retry must find the work done rather than run it again.
+async fn check_hangup(url: &str, finished: &AtomicUsize) {
+    let body = sample("MessageSent").unwrap().to_vec();
+    let headers = Signer::test_key().sign(&body).headers();
+    let send = |client: reqwest::Client| {
+        let mut request = client.post(url).body(body.clone());
+        for (name, value) in &headers {
+            request = request.header(*name, value);
+        }
+        request.send()
+    };
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(100))
+        .build()
+        .unwrap();
+    assert!(
+        send(impatient).await.is_err(),
+        "the client should have timed out"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        1,
+        "the handler was cut off with the connection"
+    );
+    let retry = send(reqwest::Client::new()).await.unwrap();
+    assert_eq!(retry.status().as_u16(), 200);
+    assert_eq!(
+        retry.text().await.unwrap(),
+        "ok: 0 handler(s) ran, 1 already done"
+    );
+    assert_eq!(finished.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn handlers_finish_after_the_client_hangs_up_on_axum() {
+    let (receiver, finished) = slow_receiver();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = postal_hooks::axum::router("/hook", receiver);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    check_hangup(&url, &finished).await;
+}
+
+#[tokio::test]
+async fn handlers_finish_after_the_client_hangs_up_on_hyper() {
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+
+    let (receiver, finished) = slow_receiver();
+    let service = postal_hooks::tower::WebhookService::new(receiver);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = TowerToHyperService::new(service.clone());
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service),
+            );
+        }
+    });
+    check_hangup(&url, &finished).await;
+}
+
+#[tokio::test]
+async fn handlers_finish_after_the_client_hangs_up_on_actix() {
+    let (receiver, finished) = slow_receiver();
+    let (addr_sender, addr_receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || {
+                actix_web::App::new()
+                    .service(postal_hooks::actix::resource("/hook", receiver.clone()))
+            })
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap();
+            addr_sender.send(server.addrs()[0]).unwrap();
+            server.run().await
+        })
+    });
+    let addr = addr_receiver.recv().unwrap();
+    check_hangup(&format!("http://{addr}/hook"), &finished).await;
+}

@@ -33,29 +33,36 @@ async fn serve(receiver: Receiver) -> String {
     url
 }
 
-/// POSTs until acknowledged, as Postal retries a non-2xx answer. Returns the attempts.
+/// POSTs until acknowledged, as Postal retries a non-2xx answer (with a deadline far
+/// beyond what a loaded machine needs). Returns the attempts.
 async fn post_until_ok(
     client: &reqwest::Client,
     url: &str,
     headers: &[(&'static str, String)],
     body: &[u8],
 ) -> usize {
-    for attempt in 1..=100 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for attempt in 1.. {
         let mut request = client.post(url).body(body.to_vec());
         for (name, value) in headers {
             request = request.header(*name, value);
         }
-        match request
-            .send()
-            .await
-            .map(|response| response.status().as_u16())
-        {
-            Ok(200) => return attempt,
-            Ok(409 | 500 | 503) | Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
-            Ok(other) => panic!("unexpected status {other}"),
-        }
+        let last = match request.send().await {
+            Ok(response) if response.status().as_u16() == 200 => return attempt,
+            Ok(response) if [409, 500, 503].contains(&response.status().as_u16()) => {
+                let status = response.status();
+                format!("{status} {}", response.text().await.unwrap_or_default())
+            }
+            Ok(response) => panic!("unexpected status {}", response.status()),
+            Err(error) => error.to_string(),
+        };
+        assert!(
+            Instant::now() < deadline,
+            "never acknowledged after {attempt} attempts; last: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(5 * attempt.min(20) as u64)).await;
     }
-    panic!("never acknowledged")
+    unreachable!()
 }
 
 /// Sends every event (with duplicates and late retries) to `urls` in turn, then checks

@@ -49,7 +49,19 @@ async fn handle(
             }));
         }
     };
-    into_response(receiver.receive(&headers, &body).await)
+    // In a task of its own, so handlers finish even when Postal hangs up at 5 s (actix
+    // drops the request's future when the client disconnects).
+    let owned: Vec<(String, Vec<u8>)> = request
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+        .collect();
+    let receiver = receiver.into_inner();
+    let task = actix_web::rt::spawn(async move { receiver.receive(&owned, &body).await });
+    match task.await {
+        Ok(reply) => into_response(reply),
+        Err(error) => into_response(Reply::from_error(ReceiveError::Internal(error.to_string()))),
+    }
 }
 
 fn into_response(reply: Reply) -> HttpResponse {

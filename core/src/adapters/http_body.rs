@@ -32,8 +32,29 @@ where
         return response(Reply::from_error(error));
     }
     match read_limited(body, receiver.max_body_bytes()).await {
-        Ok(bytes) => response(receiver.receive(&parts.headers, &bytes).await),
+        Ok(bytes) => response(receive_detached(receiver, parts.headers, bytes).await),
         Err(error) => response(Reply::from_error(error)),
+    }
+}
+
+/// Runs [`Receiver::receive`] in a task of its own when on a tokio runtime. Servers drop a
+/// request's future when the client hangs up, and Postal hangs up after 5 s: in a task,
+/// the handlers still finish, their success is recorded, and Postal's retry finds the work
+/// done instead of interrupting it again.
+pub(crate) async fn receive_detached(
+    receiver: &Receiver,
+    headers: http::HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return receiver.receive(&headers, &body).await;
+    };
+    let receiver = receiver.clone();
+    let task = runtime.spawn(async move { receiver.receive(&headers, &body).await });
+    match task.await {
+        Ok(reply) => reply,
+        // Handler panics are caught inside; reaching this is a bug, answered with a retry.
+        Err(error) => Reply::from_error(ReceiveError::Internal(error.to_string())),
     }
 }
 

@@ -96,21 +96,7 @@ impl MemoryStore {
         let now = Instant::now();
         let mut state = self.lock();
         state.expire(now, self.retention);
-        if !state.entries.contains_key(uuid) {
-            state.make_room(self.max_entries.saturating_sub(1));
-            state.order.push_back((now, uuid.to_owned()));
-            state.entries.insert(
-                uuid.to_owned(),
-                Entry {
-                    created: now,
-                    done: Vec::new(),
-                    lease: None,
-                },
-            );
-        }
-        let Some(entry) = state.entries.get_mut(uuid) else {
-            return Claim::InProgress; // unreachable: inserted above
-        };
+        let entry = state.entry(uuid, now, self.max_entries);
         if entry
             .lease
             .as_ref()
@@ -129,22 +115,9 @@ impl MemoryStore {
     fn mark_done_now(&self, uuid: &str, handler: &str) {
         let now = Instant::now();
         let mut state = self.lock();
-        if !state.entries.contains_key(uuid) {
-            // Evicted while the handler ran: remember it again.
-            state.make_room(self.max_entries.saturating_sub(1));
-            state.order.push_back((now, uuid.to_owned()));
-            state.entries.insert(
-                uuid.to_owned(),
-                Entry {
-                    created: now,
-                    done: Vec::new(),
-                    lease: None,
-                },
-            );
-        }
-        if let Some(entry) = state.entries.get_mut(uuid)
-            && !entry.done.iter().any(|done| done == handler)
-        {
+        // Recreated if it was evicted while the handler ran.
+        let entry = state.entry(uuid, now, self.max_entries);
+        if !entry.done.iter().any(|done| done == handler) {
             entry.done.push(handler.to_owned());
         }
     }
@@ -166,6 +139,21 @@ impl Default for MemoryStore {
 }
 
 impl State {
+    /// The entry for `uuid`, created (making room first) if there is none.
+    fn entry(&mut self, uuid: &str, now: Instant, max_entries: usize) -> &mut Entry {
+        if !self.entries.contains_key(uuid) {
+            self.make_room(max_entries.saturating_sub(1));
+            self.order.push_back((now, uuid.to_owned()));
+        }
+        self.entries
+            .entry(uuid.to_owned())
+            .or_insert_with(|| Entry {
+                created: now,
+                done: Vec::new(),
+                lease: None,
+            })
+    }
+
     /// Drops entries older than `retention`.
     fn expire(&mut self, now: Instant, retention: Duration) {
         while let Some((created, _)) = self.order.front() {

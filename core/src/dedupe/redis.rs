@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use deadpool_redis::{Config, Pool, PoolConfig, Runtime, Timeouts};
-use redis::Script;
+use deadpool_redis::{Manager, Pool, Runtime};
+use redis::{AsyncConnectionConfig, Script};
 
 use super::{Claim, ClaimToken, DEFAULT_RETENTION, IdempotencyStore, StoreError};
 use crate::handler::BoxFuture;
@@ -25,9 +25,13 @@ end
 return 0
 ";
 
-/// How long a request to Redis may take before the delivery is refused (Postal waits 5 s
-/// for the whole exchange).
+/// How long connecting to Redis, waiting for a pooled connection, or one command may take
+/// before the delivery is refused with 503. (redis-rs's own default response timeout,
+/// 500 ms, is short enough to trip on a busy host; Postal waits 5 s for the exchange.)
 const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Connections in the pool, each multiplexing concurrent commands.
+const POOL_SIZE: usize = 16;
 
 /// Records in Redis, for several replicas of a receiver: atomic claims (`SET NX PX` in a
 /// Lua script), done-sets that expire on their own (`PEXPIRE`), a connection pool, and
@@ -57,19 +61,21 @@ impl RedisStore {
     ///
     /// When the URL is invalid.
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let mut config = Config::from_url(url);
-        config.pool = Some(PoolConfig {
-            max_size: 16,
-            timeouts: Timeouts {
-                wait: Some(TIMEOUT),
-                create: Some(TIMEOUT),
-                recycle: Some(TIMEOUT),
-            },
-            ..PoolConfig::default()
-        });
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1))
-            .map_err(|error| StoreError::new(format!("invalid Redis URL {url:?}: {error}")))?;
+        let invalid = |error: &dyn std::fmt::Display| {
+            StoreError::new(format!("invalid Redis URL {url:?}: {error}"))
+        };
+        let connection = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT));
+        let manager = Manager::new_with_config(url, connection).map_err(|error| invalid(&error))?;
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .wait_timeout(Some(TIMEOUT))
+            .create_timeout(Some(TIMEOUT))
+            .recycle_timeout(Some(TIMEOUT))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|error| invalid(&error))?;
         Ok(RedisStore {
             pool,
             prefix: "postal-hooks".to_owned(),
@@ -149,20 +155,25 @@ impl IdempotencyStore for RedisStore {
         Box::pin(async move {
             let mut connection = self.connection().await?;
             let token = ClaimToken::random();
-            let (claimed, done): (i64, Vec<String>) = self
+            let claimed: Result<(i64, Vec<String>), _> = self
                 .claim
                 .key(self.key(uuid, "lease"))
                 .key(self.key(uuid, "done"))
                 .arg(token.as_str())
                 .arg(millis(lease))
                 .invoke_async(&mut connection)
-                .await
-                .map_err(redis_error("claim"))?;
-            Ok(if claimed == 1 {
-                Claim::Acquired { token, done }
-            } else {
-                Claim::InProgress
-            })
+                .await;
+            match claimed {
+                Ok((1, done)) => Ok(Claim::Acquired { token, done }),
+                Ok(_) => Ok(Claim::InProgress),
+                Err(error) => {
+                    // Redis may have taken the claim before its reply was lost: give it
+                    // back (the token is ours), or the uuid stays blocked for the lease.
+                    drop(connection);
+                    let _ = self.release(uuid, &token).await;
+                    Err(redis_error("claim")(error))
+                }
+            }
         })
     }
 
