@@ -106,6 +106,22 @@ impl Routes {
     }
 }
 
+/// The handlers to run for one event, in order: borrowed from the dispatcher, so routing
+/// allocates nothing.
+#[derive(Clone, Copy)]
+struct Route<'a> {
+    handlers: &'a [Registered],
+    indices: &'a [usize],
+}
+
+impl<'a> Route<'a> {
+    fn iter(self) -> impl Iterator<Item = &'a Registered> {
+        self.indices
+            .iter()
+            .filter_map(move |&index| self.handlers.get(index))
+    }
+}
+
 impl Dispatcher {
     /// Starts building a dispatcher. It includes every `#[on_event]` handler linked into
     /// the program unless you call
@@ -123,15 +139,19 @@ impl Dispatcher {
     ///
     /// A [`ParseError`] when the body is not a Postal envelope; no handler runs then.
     pub async fn dispatch(&self, body: &[u8]) -> Result<Report, ParseError> {
-        let envelope = Envelope::parse(body)?;
-        Ok(self.dispatch_envelope(envelope).await)
+        let (event, timestamp, uuid) = Envelope::parse(body)?.into_parts();
+        let meta = Meta::for_event(&event, Some(uuid), Some(timestamp));
+        // The event stays here and the handlers borrow it: no copy of it per await level.
+        let (runs, not_run) = self.run_for(&event, &meta).await;
+        Ok(Report::new(meta, runs, not_run))
     }
 
     /// Runs the handlers for an envelope parsed earlier.
     pub async fn dispatch_envelope(&self, envelope: Envelope) -> Report {
         let (event, timestamp, uuid) = envelope.into_parts();
         let meta = Meta::for_event(&event, Some(uuid), Some(timestamp));
-        self.dispatch_event(event, meta).await
+        let (runs, not_run) = self.run_for(&event, &meta).await;
+        Report::new(meta, runs, not_run)
     }
 
     /// Parses a bare payload (no envelope) for the event `name` and runs its handlers.
@@ -143,42 +163,42 @@ impl Dispatcher {
     pub async fn dispatch_payload(&self, name: &str, payload: &[u8]) -> Result<Report, ParseError> {
         let event = Event::from_payload(name, payload)?;
         let meta = Meta::for_event(&event, None, None);
-        Ok(self.dispatch_event(event, meta).await)
+        let (runs, not_run) = self.run_for(&event, &meta).await;
+        Ok(Report::new(meta, runs, not_run))
     }
 
     /// Runs the handlers for an event.
     pub async fn dispatch_event(&self, event: Event, meta: Meta) -> Report {
-        let route: Vec<&Registered> = self
-            .inner
-            .routes
-            .for_event(&event)
-            .iter()
-            .filter_map(|&index| self.inner.handlers.get(index))
-            .collect();
+        let (runs, not_run) = self.run_for(&event, &meta).await;
+        Report::new(meta, runs, not_run)
+    }
+
+    /// Runs the handlers routed to `event`, deduplicated when a store is configured and
+    /// the event has a uuid.
+    async fn run_for(&self, event: &Event, meta: &Meta) -> (Vec<HandlerRun>, Option<NotRun>) {
+        let route = Route {
+            handlers: &self.inner.handlers,
+            indices: self.inner.routes.for_event(event),
+        };
         let span = tracing::info_span!(
             "postal_hooks.dispatch",
             event = meta.event(),
             uuid = meta.uuid().unwrap_or_default(),
-            handlers = route.len(),
+            handlers = route.indices.len(),
         );
         let cx = CallContext {
-            event: &event,
-            meta: &meta,
+            event,
+            meta,
             states: &self.inner.states,
         };
         let needs_claim = route.iter().any(|handler| handler.info.dedupe);
-        let (runs, not_run) = match (self.inner.store.as_deref(), meta.uuid()) {
+        match (self.inner.store.as_deref(), meta.uuid()) {
             (Some(store), Some(uuid)) if needs_claim => {
-                self.run_deduplicated(store, uuid, &route, &cx)
+                self.run_deduplicated(store, uuid, route, &cx)
                     .instrument(span)
                     .await
             }
-            _ => (run_all(&route, &cx).instrument(span).await, None),
-        };
-        Report {
-            meta,
-            runs,
-            not_run,
+            _ => (run_all(route, &cx).instrument(span).await, None),
         }
     }
 
@@ -188,7 +208,7 @@ impl Dispatcher {
         &self,
         store: &dyn IdempotencyStore,
         uuid: &str,
-        route: &[&Registered],
+        route: Route<'_>,
         cx: &CallContext<'_>,
     ) -> (Vec<HandlerRun>, Option<NotRun>) {
         let (token, done) = match store.claim(uuid, self.inner.lease).await {
@@ -205,8 +225,8 @@ impl Dispatcher {
                 );
             }
         };
-        let mut runs = Vec::with_capacity(route.len());
-        for handler in route {
+        let mut runs = Vec::with_capacity(route.indices.len());
+        for handler in route.iter() {
             let deduplicated = handler.info.dedupe;
             if deduplicated && done.contains(&handler.key) {
                 runs.push(HandlerRun {
@@ -272,12 +292,12 @@ async fn record_done(
 }
 
 /// Runs every handler of `route` in order.
-async fn run_all(route: &[&Registered], cx: &CallContext<'_>) -> Vec<HandlerRun> {
-    let mut runs = Vec::with_capacity(route.len());
-    for handler in route {
+async fn run_all(route: Route<'_>, cx: &CallContext<'_>) -> Vec<HandlerRun> {
+    let mut runs = Vec::with_capacity(route.indices.len());
+    for handler in route.iter() {
         runs.push(run(handler, cx).await);
     }
-    if route.is_empty() {
+    if route.indices.is_empty() {
         tracing::debug!("no handler registered for this event; acknowledged");
     }
     runs

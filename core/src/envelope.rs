@@ -55,7 +55,11 @@ impl Envelope {
     /// the field path (`payload.message.id: invalid type…`), the line and column of broken
     /// JSON, `missing field `uuid``, or [`NotJson`](crate::ParseErrorKind::NotJson).
     pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        // One UTF-8 check over the whole body is cheaper than serde_json's check of every
+        // string it borrows from a byte slice.
+        let text = std::str::from_utf8(body)
+            .map_err(|error| ParseError::not_utf8(body, EnvelopeSeed { name_hint: None }, error))?;
+        let mut deserializer = serde_json::Deserializer::from_str(text);
         let parts = EnvelopeSeed { name_hint: None }
             .deserialize(&mut deserializer)
             .and_then(|parts| deserializer.end().map(|()| parts))
@@ -63,7 +67,7 @@ impl Envelope {
         let event = match parts.payload {
             Payload::Parsed(event) => event,
             Payload::Deferred(raw) => {
-                Event::from_payload(&parts.name, raw.get().as_bytes()).map_err(|_| {
+                Event::from_payload_text(&parts.name, raw.get()).map_err(|_| {
                     // Read again knowing the name, so the error carries the `payload.` path
                     // and the position in the whole body.
                     let hint = EnvelopeSeed {

@@ -77,6 +77,43 @@ impl ParseError {
     where
         S: DeserializeSeed<'de>,
     {
+        Self::locate_or(input, seed, || Self::from_json(error, None))
+    }
+
+    /// Builds the error for `input` that is not UTF-8 (JSON is UTF-8, RFC 8259 §8.1).
+    ///
+    /// A bad byte inside a string is named by its field path; one elsewhere, such as in a
+    /// field that would have been ignored, by its line and column.
+    pub(crate) fn not_utf8<'de, S>(input: &'de [u8], seed: S, error: std::str::Utf8Error) -> Self
+    where
+        S: DeserializeSeed<'de>,
+    {
+        Self::locate_or(input, seed, || {
+            let offset = error.valid_up_to();
+            let before = input.get(..offset).unwrap_or_default();
+            let line = before.iter().filter(|&&byte| byte == b'\n').count() + 1;
+            let column = offset
+                - before
+                    .iter()
+                    .rposition(|&byte| byte == b'\n')
+                    .map_or(0, |newline| newline + 1)
+                + 1;
+            let byte = input.get(offset).copied().unwrap_or_default();
+            Self {
+                kind: ParseErrorKind::Syntax,
+                path: None,
+                message: format!("invalid UTF-8 (byte 0x{byte:02x})"),
+                position: Some((line, column)),
+            }
+        })
+    }
+
+    /// Names what is wrong with `input`, reading it again under a path tracker; `otherwise`
+    /// when that reading succeeds.
+    fn locate_or<'de, S>(input: &'de [u8], seed: S, otherwise: impl FnOnce() -> Self) -> Self
+    where
+        S: DeserializeSeed<'de>,
+    {
         if let Some(what) = not_json(input) {
             return Self {
                 kind: ParseErrorKind::NotJson,
@@ -95,8 +132,7 @@ impl ParseError {
             .and_then(|_| deserializer.end());
         match tracked {
             Err(tracked_error) => Self::from_json(tracked_error, render_path(&track.path())),
-            // Cannot happen for the same bytes and seed; keep the first error if it does.
-            Ok(()) => Self::from_json(error, None),
+            Ok(()) => otherwise(),
         }
     }
 

@@ -195,11 +195,18 @@ impl Event {
     /// A [`ParseError`] naming the field path (`message.id: invalid type…`) or the line and
     /// column of broken JSON.
     pub fn from_payload(name: &str, payload: &[u8]) -> Result<Event, ParseError> {
-        let mut deserializer = serde_json::Deserializer::from_slice(payload);
+        let text = std::str::from_utf8(payload)
+            .map_err(|error| ParseError::not_utf8(payload, PayloadSeed { name }, error))?;
+        Event::from_payload_text(name, text)
+            .map_err(|error| ParseError::locate(payload, PayloadSeed { name }, error))
+    }
+
+    /// Parses a payload already known to be UTF-8.
+    pub(crate) fn from_payload_text(name: &str, payload: &str) -> Result<Event, serde_json::Error> {
+        let mut deserializer = serde_json::Deserializer::from_str(payload);
         PayloadSeed { name }
             .deserialize(&mut deserializer)
             .and_then(|event| deserializer.end().map(|()| event))
-            .map_err(|error| ParseError::locate(payload, PayloadSeed { name }, error))
     }
 
     /// Borrows the typed event `E` out of this event, if it is one.

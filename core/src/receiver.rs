@@ -185,7 +185,7 @@ impl Receiver {
         check_content_type(headers)?;
         self.inner
             .verifier
-            .verify(headers, body)
+            .check(headers, body)
             .map_err(ReceiveError::Unauthorized)?;
         Envelope::parse(body).map_err(ReceiveError::BadRequest)
     }

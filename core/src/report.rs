@@ -31,6 +31,14 @@ pub struct Report {
 }
 
 impl Report {
+    pub(crate) fn new(meta: Meta, runs: Vec<HandlerRun>, not_run: Option<NotRun>) -> Self {
+        Report {
+            meta,
+            runs,
+            not_run,
+        }
+    }
+
     /// The event name.
     pub fn event(&self) -> &str {
         self.meta.event()

@@ -125,6 +125,27 @@ fn table_of_errors() {
             "trailing characters at line 1 column 636",
         ),
         (
+            "invalid UTF-8 in a string field",
+            sent_with("receipt #1042", "receipt #\u{1}1042")
+                .into_iter()
+                .map(|byte| if byte == 1 { 0xff } else { byte })
+                .collect(),
+            ParseErrorKind::Syntax,
+            "payload.message.subject: invalid unicode code point at line 1 column 291",
+        ),
+        (
+            "invalid UTF-8 in a field that would be ignored",
+            sent_with(
+                r#""tag":"receipt""#,
+                "\"tag\":\"receipt\",\"note\":\"\u{1}\"",
+            )
+            .into_iter()
+            .map(|byte| if byte == 1 { 0xc3 } else { byte })
+            .collect(),
+            ParseErrorKind::Syntax,
+            "invalid UTF-8 (byte 0xc3) at line 1 column 378",
+        ),
+        (
             "trailing comma",
             br#"{"event":"X","timestamp":1,"payload":{},"uuid":"u",}"#.to_vec(),
             ParseErrorKind::Syntax,
@@ -351,4 +372,22 @@ fn no_prefix_or_byte_mutation_panics() {
         }
     }
     assert!(outcomes[0] > 10_000 && outcomes[1] > 100, "{outcomes:?}");
+}
+
+#[test]
+fn payload_only_bodies_must_be_utf8_too() {
+    let error = Event::from_payload("MessageLoaded", b"{\n\"ip_address\":\"\xff\"}").unwrap_err();
+    assert_eq!(error.kind(), ParseErrorKind::Syntax);
+    assert_eq!(
+        error.to_string(),
+        "ip_address: invalid unicode code point at line 2 column 15"
+    );
+    let error = Event::from_payload("Unheard", b"{\"x\":\"\xe2\x82\"}").unwrap_err();
+    assert_eq!(
+        (error.kind(), error.to_string().as_str()),
+        (
+            ParseErrorKind::Syntax,
+            "invalid unicode code point at line 1 column 7"
+        )
+    );
 }

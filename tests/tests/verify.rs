@@ -506,3 +506,21 @@ ztJH0zyM0ZOYzuWo4YjgeKyXu1R42Gaja8dNmyTBHDbX6Kr6hVk3gn1xb/G1xg7u
         );
     }
 }
+
+#[test]
+fn a_signature_longer_than_any_key_is_malformed_not_a_panic() {
+    let verifier = verifier_2048();
+    let vector = &vectors("")[0];
+    let mut headers = vector.headers();
+    headers
+        .iter_mut()
+        .find(|(n, _)| n == "X-Postal-Signature-256")
+        .unwrap()
+        .1 = "AAAA".repeat(342); // 1026 bytes once decoded
+    let error = verifier.verify(&headers, &vector.body).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "malformed header X-Postal-Signature-256: longer than the 1024 bytes of the \
+         largest RSA signature accepted (8192-bit key)"
+    );
+}

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::ready;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::{Claim, ClaimToken, DEFAULT_RETENTION, IdempotencyStore, StoreError};
@@ -39,9 +39,10 @@ pub const DEFAULT_MAX_ENTRIES: usize = 100_000;
 
 #[derive(Debug, Default)]
 struct State {
-    entries: HashMap<String, Entry>,
+    /// Keyed by uuid; the key is shared with `order`, so a uuid is stored once.
+    entries: HashMap<Arc<str>, Entry>,
     /// uuids in the order their entries were created, for expiry and eviction.
-    order: VecDeque<(Instant, String)>,
+    order: VecDeque<(Instant, Arc<str>)>,
 }
 
 #[derive(Debug)]
@@ -113,10 +114,12 @@ impl MemoryStore {
     }
 
     fn mark_done_now(&self, uuid: &str, handler: &str) {
-        let now = Instant::now();
         let mut state = self.lock();
-        // Recreated if it was evicted while the handler ran.
-        let entry = state.entry(uuid, now, self.max_entries);
+        let entry = match state.entries.get_mut(uuid) {
+            Some(entry) => entry,
+            // Recreated if it was evicted while the handler ran.
+            None => state.entry(uuid, Instant::now(), self.max_entries),
+        };
         if !entry.done.iter().any(|done| done == handler) {
             entry.done.push(handler.to_owned());
         }
@@ -141,17 +144,20 @@ impl Default for MemoryStore {
 impl State {
     /// The entry for `uuid`, created (making room first) if there is none.
     fn entry(&mut self, uuid: &str, now: Instant, max_entries: usize) -> &mut Entry {
-        if !self.entries.contains_key(uuid) {
-            self.make_room(max_entries.saturating_sub(1));
-            self.order.push_back((now, uuid.to_owned()));
-        }
-        self.entries
-            .entry(uuid.to_owned())
-            .or_insert_with(|| Entry {
-                created: now,
-                done: Vec::new(),
-                lease: None,
-            })
+        let key = match self.entries.get_key_value(uuid) {
+            Some((key, _)) => Arc::clone(key),
+            None => {
+                self.make_room(max_entries.saturating_sub(1));
+                let key: Arc<str> = Arc::from(uuid);
+                self.order.push_back((now, Arc::clone(&key)));
+                key
+            }
+        };
+        self.entries.entry(key).or_insert_with(|| Entry {
+            created: now,
+            done: Vec::new(),
+            lease: None,
+        })
     }
 
     /// Drops entries older than `retention`.

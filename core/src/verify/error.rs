@@ -79,7 +79,7 @@ impl std::error::Error for KeyError {}
 pub enum VerifyError {
     /// Neither `X-Postal-Signature-256` nor `X-Postal-Signature`: Postal signs every webhook.
     MissingSignature,
-    /// A signature header that is not standard base64.
+    /// A signature header that is not standard base64, or too long to be an RSA signature.
     MalformedSignature {
         /// The header.
         header: &'static str,
@@ -113,7 +113,7 @@ impl fmt::Display for VerifyError {
                 "missing header X-Postal-Signature-256 (and X-Postal-Signature): Postal signs every webhook",
             ),
             VerifyError::MalformedSignature { header, reason } => {
-                write!(f, "malformed header {header}: not standard base64 ({reason})")
+                write!(f, "malformed header {header}: {reason}")
             }
             VerifyError::UnknownKid { kid, known } => write!(
                 f,

@@ -5,6 +5,7 @@ mod key;
 
 use std::sync::Arc;
 
+use base64::DecodeSliceError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -169,72 +170,121 @@ impl Verifier {
     /// unknown KID, a SHA-1-only request when SHA-1 is not allowed, or a mismatch (with a
     /// hint when the body looks re-serialised).
     pub fn verify(&self, headers: &impl Headers, body: &[u8]) -> Result<Verified, VerifyError> {
+        Ok(match self.check(headers, body)? {
+            Some((key, Algorithm::Sha256)) => Verified::Sha256 {
+                kid: key.kid().to_owned(),
+            },
+            Some((key, Algorithm::Sha1)) => Verified::Sha1 {
+                kid: key.kid().to_owned(),
+            },
+            None => Verified::Unverified,
+        })
+    }
+
+    /// [`verify`](Self::verify) without allocating on success: the key that verified, and
+    /// how (`None` for an insecure verifier).
+    pub(crate) fn check(
+        &self,
+        headers: &impl Headers,
+        body: &[u8],
+    ) -> Result<Option<(&PublicKey, Algorithm)>, VerifyError> {
         if self.inner.insecure {
-            return Ok(Verified::Unverified);
+            return Ok(None);
         }
-        let candidates = self.candidates(headers)?;
-        let (header, signature, use_sha1) = match (
-            headers.header(SIGNATURE_256),
-            headers.header(SIGNATURE_SHA1),
-        ) {
-            // The SHA-256 signature decides whenever it is present: no downgrade to SHA-1.
-            (Some(signature), _) => (SIGNATURE_256, signature, false),
-            (None, Some(_)) if !self.inner.allow_sha1 => return Err(VerifyError::Sha1NotAllowed),
-            (None, Some(signature)) => (SIGNATURE_SHA1, signature, true),
-            (None, None) => return Err(VerifyError::MissingSignature),
+        let kid = self.requested_kid(headers)?;
+        // The SHA-256 signature decides whenever it is present: no downgrade to SHA-1.
+        let (header, signature, algorithm) = match headers.header(SIGNATURE_256) {
+            Some(signature) => (SIGNATURE_256, signature, Algorithm::Sha256),
+            None => match headers.header(SIGNATURE_SHA1) {
+                Some(_) if !self.inner.allow_sha1 => return Err(VerifyError::Sha1NotAllowed),
+                Some(signature) => (SIGNATURE_SHA1, signature, Algorithm::Sha1),
+                None => return Err(VerifyError::MissingSignature),
+            },
         };
-        let signature =
+        // An RSA signature is as long as the key's modulus: 1024 bytes for the largest key
+        // accepted (8192 bits). Decoded on the stack.
+        let mut buffer = [0u8; MAX_SIGNATURE_BYTES];
+        let malformed = |reason: String| VerifyError::MalformedSignature { header, reason };
+        let length =
             STANDARD
-                .decode(signature)
-                .map_err(|error| VerifyError::MalformedSignature {
-                    header,
-                    reason: error.to_string(),
+                .decode_slice(signature, &mut buffer)
+                .map_err(|error| match error {
+                    DecodeSliceError::DecodeError(error) => {
+                        malformed(format!("not standard base64 ({error})"))
+                    }
+                    DecodeSliceError::OutputSliceTooSmall => malformed(format!(
+                        "longer than the {MAX_SIGNATURE_BYTES} bytes of the largest RSA signature \
+                     accepted (8192-bit key)"
+                    )),
                 })?;
-        for key in &candidates {
-            let parsed = if use_sha1 { &key.sha1 } else { &key.sha256 };
-            if parsed.verify_sig(body, &signature).is_ok() {
-                let kid = key.kid().to_owned();
-                return Ok(if use_sha1 {
-                    Verified::Sha1 { kid }
-                } else {
-                    Verified::Sha256 { kid }
-                });
+        let signature = buffer.get(..length).unwrap_or_default();
+        let mut keys_tried = 0;
+        for key in self.candidates(kid) {
+            keys_tried += 1;
+            let parsed = match algorithm {
+                Algorithm::Sha256 => &key.sha256,
+                Algorithm::Sha1 => &key.sha1,
+            };
+            if parsed.verify_sig(body, signature).is_ok() {
+                return Ok(Some((key, algorithm)));
             }
         }
         Err(VerifyError::Mismatch {
             header,
-            keys_tried: candidates.len(),
+            keys_tried,
             hint: reserialised_hint(body),
         })
     }
 
-    /// The keys to try: the one the KID header names, or all of them without one.
-    fn candidates(&self, headers: &impl Headers) -> Result<Vec<&PublicKey>, VerifyError> {
-        let Some(kid) = headers.header(SIGNATURE_KID) else {
-            return Ok(self.inner.keys.iter().collect());
+    /// The KID header, when present, checked against the configured keys.
+    fn requested_kid<'h>(&self, headers: &'h impl Headers) -> Result<Option<&'h str>, VerifyError> {
+        let Some(raw) = headers.header(SIGNATURE_KID) else {
+            return Ok(None);
         };
-        let kid = String::from_utf8_lossy(kid);
-        let kid = kid.trim();
-        let matching: Vec<&PublicKey> = self
-            .inner
-            .keys
-            .iter()
-            .filter(|key| key.kid().eq_ignore_ascii_case(kid))
-            .collect();
-        if matching.is_empty() {
-            return Err(VerifyError::UnknownKid {
-                kid: kid.to_owned(),
+        let kid = std::str::from_utf8(raw.trim_ascii()).ok();
+        match kid {
+            Some(kid)
+                if self
+                    .inner
+                    .keys
+                    .iter()
+                    .any(|key| key.kid().eq_ignore_ascii_case(kid)) =>
+            {
+                Ok(Some(kid))
+            }
+            _ => Err(VerifyError::UnknownKid {
+                kid: String::from_utf8_lossy(raw).trim().to_owned(),
                 known: self
                     .inner
                     .keys
                     .iter()
                     .map(|key| key.kid().to_owned())
                     .collect(),
-            });
+            }),
         }
-        Ok(matching)
+    }
+
+    /// The keys to try: the one named by the KID header, or all of them in turn.
+    fn candidates<'s, 'k>(
+        &'s self,
+        kid: Option<&'k str>,
+    ) -> impl Iterator<Item = &'s PublicKey> + use<'s, 'k> {
+        self.inner
+            .keys
+            .iter()
+            .filter(move |key| kid.is_none_or(|kid| key.kid().eq_ignore_ascii_case(kid)))
     }
 }
+
+/// Which signature header decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Algorithm {
+    Sha256,
+    Sha1,
+}
+
+/// The longest signature accepted: that of an 8192-bit key.
+const MAX_SIGNATURE_BYTES: usize = 8192 / 8;
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
