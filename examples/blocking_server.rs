@@ -1,4 +1,4 @@
-//! The webhook receiver on a synchronous server (tiny_http), with no async runtime:
+//! The webhook receiver on a synchronous server (tiny_http), no async framework:
 //! `POST /postal/webhook`, verified, dispatched to the `#[on_event]` handlers in `shared/`.
 //!
 //! ```text
@@ -8,9 +8,10 @@
 //! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`,
 //! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
 //!
-//! The server is synchronous: one request at a time on this thread. A small tokio runtime
-//! drives the receiver's future, because a Redis connection needs a reactor; with the
-//! in-memory store, `Receiver::receive_blocking` needs none.
+//! The server is synchronous: one request at a time on this thread. A small current-thread
+//! tokio runtime drives the receiver's future only because a Redis connection (when
+//! `POSTAL_HOOKS_REDIS_URL` is set) needs a reactor; with the in-memory store,
+//! `Receiver::receive_blocking` needs no runtime at all.
 
 mod shared;
 

@@ -1,6 +1,9 @@
 //! [`Dispatcher`]: runs every matching handler for an event, each isolated from the others.
 
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::sync::{Arc, OnceLock};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use tracing::Instrument;
@@ -10,7 +13,7 @@ use crate::builder::{ClosureFn, DispatcherBuilder};
 use crate::catch::{CatchUnwind, Failure, call_catching};
 use crate::dedupe::{Claim, IdempotencyStore, StoreError};
 use crate::extract::{CallContext, StateMap, StateNeed};
-use crate::handler::{CallFn, EventFilter, Invocation};
+use crate::handler::{BoxFuture, CallFn, EventFilter, Invocation};
 use crate::report::{HandlerRun, NotRun, Outcome};
 use crate::{BuildError, BuildProblem, Envelope, Event, HandlerInfo, Meta, ParseError, Report};
 
@@ -225,27 +228,8 @@ impl Dispatcher {
                 );
             }
         };
-        let mut runs = Vec::with_capacity(route.indices.len());
-        for handler in route.iter() {
-            let deduplicated = handler.info.dedupe;
-            if deduplicated && done.contains(&handler.key) {
-                runs.push(HandlerRun {
-                    handler: handler.info,
-                    outcome: Outcome::Skipped,
-                    duration: Duration::ZERO,
-                });
-                continue;
-            }
-            let ran = run(handler, cx).await;
-            if deduplicated
-                && ran.outcome == Outcome::Ok
-                && let Err(error) = record_done(store, uuid, &handler.key).await
-            {
-                // The handler did run: answering 2xx loses nothing; a retry may run it again.
-                tracing::warn!(handler = handler.info.name, error = %error, "could not record a handler's success");
-            }
-            runs.push(ran);
-        }
+        let alive = store.keep_alive(uuid, &token, self.inner.lease);
+        let runs = while_alive(run_claimed(store, uuid, route, cx, &done), alive).await;
         if let Err(error) = store.release(uuid, &token).await {
             tracing::warn!(error = %error, "could not release the claim; it expires with its lease");
         }
@@ -277,6 +261,58 @@ impl std::fmt::Debug for Dispatcher {
             .field("handlers", &self.handlers().collect::<Vec<_>>())
             .finish()
     }
+}
+
+/// Runs the handlers of `route` under a claim: those already `done` for this uuid are
+/// skipped, and each success is recorded.
+async fn run_claimed(
+    store: &dyn IdempotencyStore,
+    uuid: &str,
+    route: Route<'_>,
+    cx: &CallContext<'_>,
+    done: &[String],
+) -> Vec<HandlerRun> {
+    let mut runs = Vec::with_capacity(route.indices.len());
+    for handler in route.iter() {
+        let deduplicated = handler.info.dedupe;
+        if deduplicated && done.contains(&handler.key) {
+            runs.push(HandlerRun {
+                handler: handler.info,
+                outcome: Outcome::Skipped,
+                duration: Duration::ZERO,
+            });
+            continue;
+        }
+        let ran = run(handler, cx).await;
+        if deduplicated
+            && ran.outcome == Outcome::Ok
+            && let Err(error) = record_done(store, uuid, &handler.key).await
+        {
+            // The handler did run: answering 2xx loses nothing; a retry may run it again.
+            tracing::warn!(handler = handler.info.name, error = %error, "could not record a handler's success");
+        }
+        runs.push(ran);
+    }
+    runs
+}
+
+/// Drives `work`, polling `alive` (the claim's keep-alive) alongside it until `work` is
+/// done; `alive` is dropped with this future.
+async fn while_alive<F: Future>(work: F, mut alive: Option<BoxFuture<'_, ()>>) -> F::Output {
+    let mut work = pin!(work);
+    poll_fn(move |cx| {
+        if let Poll::Ready(output) = work.as_mut().poll(cx) {
+            return Poll::Ready(output);
+        }
+        if alive
+            .as_mut()
+            .is_some_and(|keep| keep.as_mut().poll(cx).is_ready())
+        {
+            alive = None; // It gave up (and said why); the lease still runs.
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// Records a handler's success, trying twice: a lost record means a retry runs it again.

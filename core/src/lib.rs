@@ -67,7 +67,8 @@
 //! [`Dispatcher::dispatch`] parses a body once and runs every matching handler in a
 //! documented order; an error or a panic in one handler is recorded in the [`Report`] and
 //! does not stop the others. [`Report::http_status`] is 200 when all succeeded (or none
-//! matched) and 500 otherwise, so Postal retries. [`dispatch()`] is the one-line form over
+//! matched) and 500 otherwise, so Postal retries; 409 and 503 come from deduplication
+//! (below). [`dispatch()`] is the one-line form over
 //! a default dispatcher; [`Dispatcher::dispatch_blocking`] needs no async runtime.
 //!
 //! ## Exactly once, across retries and replicas

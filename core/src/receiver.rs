@@ -21,8 +21,10 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | 415 | `Content-Type` is not `application/json` |
 /// | 401 | the signature does not verify |
 /// | 400 | the body is not a Postal webhook |
+/// | 409 | another delivery of the same uuid is running now (Postal retries later) |
 /// | 500 | a handler failed or panicked (Postal retries) |
-/// | 200 | every handler succeeded, or none is registered for the event |
+/// | 503 | the idempotency store cannot be reached (Postal retries) |
+/// | 200 | every handler succeeded (or had already, for this uuid), or none is registered |
 ///
 /// Nothing is dispatched before the signature is verified. Cheap to clone.
 ///

@@ -166,6 +166,47 @@ async fn an_expired_lease_lets_the_retry_proceed() {
 }
 
 #[tokio::test]
+async fn a_handler_slower_than_the_lease_keeps_its_claim() {
+    let dispatcher = Dispatcher::builder()
+        .lease(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let uuid = fresh("lingering-");
+    let first = tokio::spawn({
+        let (dispatcher, body) = (dispatcher.clone(), body(&uuid));
+        async move { dispatcher.dispatch(&body).await.unwrap() }
+    });
+    // Well past the lease, while `slow` still runs: Postal's retry must not run it again.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(retry.not_run(), Some(&NotRun::InProgress), "{retry}");
+    assert_eq!(retry.http_status(), 409);
+    let first = first.await.unwrap();
+    assert_eq!(first.http_status(), 200, "{first}");
+    let later = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(later.http_status(), 200, "{later}");
+    assert_eq!((runs("slow", &uuid), runs("counted", &uuid)), (1, 1));
+}
+
+#[tokio::test]
+async fn a_cancelled_delivery_frees_its_claim_at_once() {
+    // The default 60 s lease: without the release on cancellation, the retry would wait it out.
+    let dispatcher = dispatcher();
+    let uuid = fresh("lingering-");
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(100),
+        dispatcher.dispatch(&body(&uuid)),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the delivery was still running");
+    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(retry.http_status(), 200, "{retry}");
+    // `counted` finished before the cancellation and is skipped; `slow` never finished.
+    assert_eq!((runs("counted", &uuid), runs("slow", &uuid)), (1, 1));
+    assert!(outcomes(&retry).contains(&("counted", Outcome::Skipped)));
+}
+
+#[tokio::test]
 async fn opting_out_runs_everything_every_time() {
     let dispatcher = Dispatcher::builder().without_dedupe().build().unwrap();
     let uuid = fresh("off-");

@@ -18,6 +18,15 @@ const LIMIT: usize = 4096;
 /// A receiver whose handlers count every dispatched event; `MessageHeld` always fails.
 /// The cases reuse bodies, so deduplication (tested in `dedupe.rs`) is off here.
 fn receiver() -> (Receiver, Arc<AtomicUsize>) {
+    receiver_with(Signer::test_key().verifier())
+}
+
+/// [`receiver`] for a deployment that still accepts Postal's legacy SHA-1 signatures.
+fn sha1_receiver() -> (Receiver, Arc<AtomicUsize>) {
+    receiver_with(Signer::test_key().verifier().allow_sha1(true))
+}
+
+fn receiver_with(verifier: postal_hooks::Verifier) -> (Receiver, Arc<AtomicUsize>) {
     let dispatched = Arc::new(AtomicUsize::new(0));
     let counter = dispatched.clone();
     let dispatcher = Dispatcher::builder()
@@ -30,7 +39,7 @@ fn receiver() -> (Receiver, Arc<AtomicUsize>) {
         .build()
         .unwrap();
     (
-        Receiver::new(dispatcher, Signer::test_key().verifier()).with_max_body_bytes(LIMIT),
+        Receiver::new(dispatcher, verifier).with_max_body_bytes(LIMIT),
         dispatched,
     )
 }
@@ -43,6 +52,8 @@ struct Case {
     status: u16,
     dispatched: bool,
     body_starts_with: &'static str,
+    /// Also required somewhere in the response body ("" for nothing more).
+    body_contains: &'static str,
 }
 
 fn set(headers: &mut Vec<(&'static str, String)>, name: &'static str, value: &str) {
@@ -68,6 +79,7 @@ fn cases() -> Vec<Case> {
         status,
         dispatched,
         body_starts_with: starts,
+        body_contains: "",
     };
     let mut forged = sent.clone();
     forged[100] ^= 1;
@@ -166,6 +178,25 @@ fn cases() -> Vec<Case> {
             "signature verification failed: signature mismatch",
         ),
         {
+            // What a framework's JSON extractor hands over: the signed bytes are gone.
+            let failed = sample("MessageDeliveryFailed").unwrap();
+            let value: serde_json::Value = serde_json::from_slice(failed).unwrap();
+            let reserialised = serde_json::to_vec(&value).unwrap();
+            assert_ne!(reserialised, failed);
+            Case {
+                body_contains: "it looks re-serialised; verify the raw request bytes",
+                ..case(
+                    "re-serialised by serde_json",
+                    "POST",
+                    signer.sign(failed).headers(),
+                    reserialised,
+                    401,
+                    false,
+                    "signature verification failed: signature mismatch",
+                )
+            }
+        },
+        {
             let mut headers = signed.clone();
             set(&mut headers, "X-Postal-Signature-256", "!!!");
             case(
@@ -262,7 +293,7 @@ async fn check_cases(url: &str, dispatched: &AtomicUsize) {
         let text = response.text().await.unwrap();
         assert_eq!(status, case.status, "{}: {text}", case.name);
         assert!(
-            text.starts_with(case.body_starts_with),
+            text.starts_with(case.body_starts_with) && text.contains(case.body_contains),
             "{}: {text}",
             case.name
         );
@@ -277,6 +308,32 @@ async fn check_cases(url: &str, dispatched: &AtomicUsize) {
             assert_eq!(allow.as_deref(), Some("POST"), "{}", case.name);
         }
     }
+}
+
+/// Against a receiver that accepts SHA-1: a SHA-1-only request (Postal before 3.2) is
+/// dispatched, and when both headers are present the SHA-256 one still decides.
+async fn check_sha1_opted_in(url: &str, dispatched: &AtomicUsize) {
+    let signer = Signer::test_key();
+    let body = sample("MessageSent").unwrap().to_vec();
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut request = reqwest::Client::new().post(url).body(body.clone());
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let before = dispatched.load(Ordering::SeqCst);
+    let response = post(signer.sign(&body).legacy_headers()).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(dispatched.load(Ordering::SeqCst), before + 1);
+
+    // A valid SHA-1 signature does not rescue a wrong SHA-256 one: no downgrade.
+    let mut headers = signer.sign(&body).headers();
+    let other = Signer::test_key_1024().sign(&body).sha256;
+    set(&mut headers, "X-Postal-Signature-256", &other);
+    let response = post(headers).await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    assert_eq!(dispatched.load(Ordering::SeqCst), before + 1);
 }
 
 /// An oversized body sent chunked (no Content-Length) over a raw socket: the adapter must
@@ -310,13 +367,20 @@ async fn check_chunked_oversize(addr: SocketAddr, path: &str, dispatched: &Atomi
 
 #[tokio::test]
 async fn axum_endpoint() {
+    async fn serve(receiver: Receiver) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = postal_hooks::axum::router("/postal/webhook", receiver);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    }
     let (receiver, dispatched) = receiver();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = postal_hooks::axum::router("/postal/webhook", receiver);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = serve(receiver).await;
     check_cases(&format!("http://{addr}/postal/webhook"), &dispatched).await;
     check_chunked_oversize(addr, "/postal/webhook", &dispatched).await;
+    let (receiver, dispatched) = sha1_receiver();
+    let addr = serve(receiver).await;
+    check_sha1_opted_in(&format!("http://{addr}/postal/webhook"), &dispatched).await;
 }
 
 #[tokio::test]
@@ -374,51 +438,64 @@ async fn tower_service_on_hyper() {
     use hyper_util::service::TowerToHyperService;
     use postal_hooks::tower::WebhookService;
 
+    async fn serve(receiver: Receiver) -> SocketAddr {
+        let service = WebhookService::new(receiver);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let service = TowerToHyperService::new(service.clone());
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        addr
+    }
     let (receiver, dispatched) = receiver();
-    let service = WebhookService::new(receiver);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                return;
-            };
-            let service = TowerToHyperService::new(service.clone());
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
+    let addr = serve(receiver).await;
     check_cases(&format!("http://{addr}/postal/webhook"), &dispatched).await;
     check_chunked_oversize(addr, "/postal/webhook", &dispatched).await;
+    let (receiver, dispatched) = sha1_receiver();
+    let addr = serve(receiver).await;
+    check_sha1_opted_in(&format!("http://{addr}/postal/webhook"), &dispatched).await;
 }
 
 #[tokio::test]
 async fn actix_resource() {
-    let (receiver, dispatched) = receiver();
-    let (addr_sender, addr_receiver) = std::sync::mpsc::channel();
-    // actix runs its own single-threaded system on a thread of its own.
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = actix_web::HttpServer::new(move || {
-                actix_web::App::new().service(postal_hooks::actix::resource(
-                    "/postal/webhook",
-                    receiver.clone(),
-                ))
+    fn serve(receiver: Receiver) -> SocketAddr {
+        let (addr_sender, addr_receiver) = std::sync::mpsc::channel();
+        // actix runs its own single-threaded system on a thread of its own.
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = actix_web::HttpServer::new(move || {
+                    actix_web::App::new().service(postal_hooks::actix::resource(
+                        "/postal/webhook",
+                        receiver.clone(),
+                    ))
+                })
+                .workers(1)
+                .disable_signals()
+                .bind("127.0.0.1:0")
+                .unwrap();
+                addr_sender.send(server.addrs()[0]).unwrap();
+                server.run().await
             })
-            .workers(1)
-            .disable_signals()
-            .bind("127.0.0.1:0")
-            .unwrap();
-            addr_sender.send(server.addrs()[0]).unwrap();
-            server.run().await
-        })
-    });
-    let addr = addr_receiver.recv().unwrap();
+        });
+        addr_receiver.recv().unwrap()
+    }
+    let (receiver, dispatched) = receiver();
+    let addr = serve(receiver);
     check_cases(&format!("http://{addr}/postal/webhook"), &dispatched).await;
     check_chunked_oversize(addr, "/postal/webhook", &dispatched).await;
+    let (receiver, dispatched) = sha1_receiver();
+    let addr = serve(receiver);
+    check_sha1_opted_in(&format!("http://{addr}/postal/webhook"), &dispatched).await;
 }
 
 /// A receiver with one slow handler (400 ms) and deduplication on, as in production.

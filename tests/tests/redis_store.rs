@@ -234,6 +234,37 @@ async fn an_expired_lease_lets_the_retry_proceed() {
 }
 
 #[tokio::test]
+async fn a_handler_slower_than_the_lease_keeps_its_claim() {
+    let Some(url) = redis_support::url() else {
+        return;
+    };
+    let store = redis_support::store(&url, "keep-alive").await;
+    let dispatcher = Dispatcher::builder()
+        .idempotency_store(store)
+        .lease(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let uuid = fresh("lingering-");
+    let first = tokio::spawn({
+        let (dispatcher, body) = (dispatcher.clone(), body(&uuid));
+        async move { dispatcher.dispatch(&body).await.unwrap() }
+    });
+    // Past the 300 ms lease, while `slow` still runs (600 ms): the renewed claim holds.
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(
+        (retry.http_status(), retry.not_run()),
+        (409, Some(&NotRun::InProgress)),
+        "{retry}"
+    );
+    let first = first.await.unwrap();
+    assert_eq!(first.http_status(), 200, "{first}");
+    let later = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(later.http_status(), 200, "{later}");
+    assert_eq!((runs("slow", &uuid), runs("counted", &uuid)), (1, 1));
+}
+
+#[tokio::test]
 async fn an_unreachable_redis_is_a_clear_startup_error() {
     let Some(_) = redis_support::url() else {
         return;

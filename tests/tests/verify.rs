@@ -55,6 +55,21 @@ fn every_key_form_gives_the_postal_kid() {
             "bare p= value"
         );
         assert_eq!(PublicKey::parse_all(&dns).unwrap()[0].kid(), kid);
+        // The `p=` tag alone, with or without its `;`, by both entry points.
+        for tag in [
+            format!("p={bare}"),
+            format!("p={bare};"),
+            format!(" p={bare}; "),
+        ] {
+            assert_eq!(
+                PublicKey::from_dns_record(&tag).unwrap().kid(),
+                kid,
+                "{tag}"
+            );
+            assert_eq!(PublicKey::parse_all(&tag).unwrap()[0].kid(), kid, "{tag}");
+            assert_eq!(Verifier::from_key_text(&tag).unwrap().keys()[0].kid(), kid);
+        }
+        assert_eq!(PublicKey::parse_all(bare).unwrap()[0].kid(), kid, "bare");
     }
 }
 

@@ -1,9 +1,11 @@
 //! [`MemoryStore`]: the embedded default, bounded in entries and in time.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::ready;
+use std::future::{Future, ready};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::{Claim, ClaimToken, DEFAULT_RETENTION, IdempotencyStore, StoreError};
@@ -49,7 +51,30 @@ struct State {
 struct Entry {
     created: Instant,
     done: Vec<String>,
-    lease: Option<(ClaimToken, Instant)>,
+    lease: Option<Lease>,
+}
+
+/// A delivery's claim on a uuid.
+#[derive(Debug)]
+struct Lease {
+    token: ClaimToken,
+    /// `None`: a lease too long to represent, so it never runs out.
+    expires: Option<Instant>,
+    /// Kept alive by the delivery that holds it, however long its handlers take.
+    alive: bool,
+}
+
+impl Entry {
+    fn is_claimed(&self, now: Instant) -> bool {
+        self.lease
+            .as_ref()
+            .is_some_and(|lease| lease.alive || lease.expires.is_none_or(|expires| expires > now))
+    }
+
+    /// The lease, if `token` holds it.
+    fn lease_of(&mut self, token: &ClaimToken) -> Option<&mut Lease> {
+        self.lease.as_mut().filter(|lease| lease.token == *token)
+    }
 }
 
 impl MemoryStore {
@@ -98,15 +123,15 @@ impl MemoryStore {
         let mut state = self.lock();
         state.expire(now, self.retention);
         let entry = state.entry(uuid, now, self.max_entries);
-        if entry
-            .lease
-            .as_ref()
-            .is_some_and(|(_, expires)| *expires > now)
-        {
+        if entry.is_claimed(now) {
             return Claim::InProgress;
         }
         let token = ClaimToken::new(self.next_token.fetch_add(1, Ordering::Relaxed).to_string());
-        entry.lease = Some((token.clone(), now + lease));
+        entry.lease = Some(Lease {
+            token: token.clone(),
+            expires: now.checked_add(lease),
+            alive: false,
+        });
         Claim::Acquired {
             token,
             done: entry.done.clone(),
@@ -128,9 +153,21 @@ impl MemoryStore {
     fn release_now(&self, uuid: &str, token: &ClaimToken) {
         let mut state = self.lock();
         if let Some(entry) = state.entries.get_mut(uuid)
-            && entry.lease.as_ref().is_some_and(|(held, _)| held == token)
+            && entry.lease_of(token).is_some()
         {
             entry.lease = None;
+        }
+    }
+
+    /// Marks `token`'s claim as kept alive by its running delivery.
+    fn set_alive(&self, uuid: &str, token: &ClaimToken) {
+        let mut state = self.lock();
+        if let Some(lease) = state
+            .entries
+            .get_mut(uuid)
+            .and_then(|entry| entry.lease_of(token))
+        {
+            lease.alive = true;
         }
     }
 }
@@ -147,7 +184,7 @@ impl State {
         let key = match self.entries.get_key_value(uuid) {
             Some((key, _)) => Arc::clone(key),
             None => {
-                self.make_room(max_entries.saturating_sub(1));
+                self.make_room(max_entries.saturating_sub(1), now);
                 let key: Arc<str> = Arc::from(uuid);
                 self.order.push_back((now, Arc::clone(&key)));
                 key
@@ -162,30 +199,66 @@ impl State {
 
     /// Drops entries older than `retention`.
     fn expire(&mut self, now: Instant, retention: Duration) {
-        while let Some((created, _)) = self.order.front() {
-            if now.duration_since(*created) < retention {
-                break;
-            }
-            self.pop_oldest();
-        }
+        self.drop_oldest_while(now, |state, created| {
+            !state.order.is_empty() && now.duration_since(created) >= retention
+        });
     }
 
     /// Evicts the oldest entries until at most `max` remain.
-    fn make_room(&mut self, max: usize) {
-        while self.entries.len() > max && !self.order.is_empty() {
-            self.pop_oldest();
-        }
+    fn make_room(&mut self, max: usize, now: Instant) {
+        self.drop_oldest_while(now, |state, _| {
+            state.entries.len() > max && !state.order.is_empty()
+        });
     }
 
-    fn pop_oldest(&mut self) {
-        if let Some((created, uuid)) = self.order.pop_front()
-            && self
-                .entries
-                .get(&uuid)
-                .is_some_and(|entry| entry.created == created)
+    /// Drops the oldest entries while `more(state, created)` holds for the oldest, except
+    /// those claimed by a running delivery: forgetting those would let a duplicate run the
+    /// same handlers at the same time. They keep their place, so the map may exceed its
+    /// bound by the number of deliveries in flight.
+    fn drop_oldest_while(&mut self, now: Instant, more: impl Fn(&State, Instant) -> bool) {
+        let mut claimed = Vec::new();
+        while let Some(&(created, _)) = self.order.front()
+            && more(self, created)
         {
-            self.entries.remove(&uuid);
+            let Some((created, uuid)) = self.order.pop_front() else {
+                break;
+            };
+            match self.entries.get(&uuid) {
+                // A slot left by an entry that was removed and created again: skip it.
+                Some(entry) if entry.created != created => {}
+                Some(entry) if entry.is_claimed(now) => claimed.push((created, uuid)),
+                Some(_) => {
+                    self.entries.remove(&uuid);
+                }
+                None => {}
+            }
         }
+        for slot in claimed.into_iter().rev() {
+            self.order.push_front(slot);
+        }
+    }
+}
+
+/// Holds a [`MemoryStore`] claim alive until dropped, then releases it: the handlers are
+/// done, or their delivery was cancelled and they no longer run. (A process that dies takes
+/// the memory store with it, so no timer is needed.)
+struct KeptAlive<'a> {
+    store: &'a MemoryStore,
+    uuid: &'a str,
+    token: &'a ClaimToken,
+}
+
+impl Future for KeptAlive<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+impl Drop for KeptAlive<'_> {
+    fn drop(&mut self) {
+        self.store.release_now(self.uuid, self.token);
     }
 }
 
@@ -214,6 +287,20 @@ impl IdempotencyStore for MemoryStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         self.release_now(uuid, token);
         Box::pin(ready(Ok(())))
+    }
+
+    fn keep_alive<'a>(
+        &'a self,
+        uuid: &'a str,
+        token: &'a ClaimToken,
+        _lease: Duration,
+    ) -> Option<BoxFuture<'a, ()>> {
+        self.set_alive(uuid, token);
+        Some(Box::pin(KeptAlive {
+            store: self,
+            uuid,
+            token,
+        }))
     }
 }
 
@@ -263,6 +350,50 @@ mod tests {
         // The newest are remembered, the oldest forgotten.
         assert_eq!(acquired(store.claim_now("uuid-9999", LEASE)).1, ["h"]);
         assert!(acquired(store.claim_now("uuid-0", LEASE)).1.is_empty());
+    }
+
+    #[test]
+    fn claimed_uuids_are_never_evicted() {
+        let store = MemoryStore::new().with_max_entries(3);
+        let (token, _) = acquired(store.claim_now("held", LEASE));
+        for i in 0..10 {
+            let uuid = format!("other-{i}");
+            let (other, _) = acquired(store.claim_now(&uuid, LEASE));
+            store.release_now(&uuid, &other);
+        }
+        assert_eq!(store.claim_now("held", LEASE), Claim::InProgress);
+        assert!(store.len() <= 4, "bounded, plus the one claim in flight");
+        store.release_now("held", &token);
+        store.claim_now("new-1", LEASE);
+        store.claim_now("new-2", LEASE);
+        store.claim_now("new-3", LEASE);
+        assert_eq!(store.len(), 3, "released, it is evicted like any other");
+    }
+
+    #[test]
+    fn a_lease_too_long_to_represent_never_runs_out() {
+        let store = MemoryStore::new();
+        let (token, _) = acquired(store.claim_now("u", Duration::MAX));
+        assert_eq!(store.claim_now("u", LEASE), Claim::InProgress);
+        store.release_now("u", &token);
+        assert!(matches!(
+            store.claim_now("u", LEASE),
+            Claim::Acquired { .. }
+        ));
+    }
+
+    #[test]
+    fn a_kept_alive_claim_outlives_its_lease_and_ends_when_dropped() {
+        let store = MemoryStore::new();
+        let (token, _) = acquired(store.claim_now("u", Duration::from_millis(1)));
+        let alive = store.keep_alive("u", &token, Duration::from_millis(1));
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(store.claim_now("u", LEASE), Claim::InProgress);
+        drop(alive);
+        assert!(matches!(
+            store.claim_now("u", LEASE),
+            Claim::Acquired { .. }
+        ));
     }
 
     #[test]

@@ -10,8 +10,9 @@
 //!   while the claim is held runs nothing and answers 409, so Postal tries again later;
 //! - a handler that succeeds is recorded as done; on a retry it is skipped ("skipped:
 //!   already done for this uuid"), and only the handlers that failed or never ran run;
-//! - the claim is released when the delivery ends; one held by a crashed worker expires
-//!   with its lease, so the event is not stuck;
+//! - the claim is released when the delivery ends, and kept alive while its handlers run,
+//!   however long they take; one held by a crashed worker expires with its lease, so the
+//!   event is not stuck;
 //! - a store that cannot be reached answers 503 (Postal retries): the check is never
 //!   silently skipped.
 //!
@@ -64,6 +65,25 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         uuid: &'a str,
         token: &'a ClaimToken,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Keeps the claim `token` on `uuid` alive while its delivery runs, so that handlers
+    /// slower than the lease are not run a second time, concurrently, by a retry.
+    ///
+    /// The dispatcher polls the returned future alongside the handlers and drops it when
+    /// they are done, before [`release`](Self::release). It should renew the claim before
+    /// the lease runs out and not complete while the claim is held. The lease still frees
+    /// the uuid when the process holding it dies.
+    ///
+    /// The default, `None`, keeps nothing alive: a claim lasts its lease and no longer.
+    fn keep_alive<'a>(
+        &'a self,
+        uuid: &'a str,
+        token: &'a ClaimToken,
+        lease: Duration,
+    ) -> Option<BoxFuture<'a, ()>> {
+        let _ = (uuid, token, lease);
+        None
+    }
 }
 
 /// The answer to [`IdempotencyStore::claim`].

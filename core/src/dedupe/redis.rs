@@ -28,6 +28,14 @@ return 0
 /// How long connecting to Redis, waiting for a pooled connection, or one command may take
 /// before the delivery is refused with 503. (redis-rs's own default response timeout,
 /// 500 ms, is short enough to trip on a busy host; Postal waits 5 s for the exchange.)
+/// Extends the lease if the token still holds it: 1, or 0 when the claim was lost.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+";
+
 const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Connections in the pool, each multiplexing concurrent commands.
@@ -51,6 +59,7 @@ pub struct RedisStore {
     retention: Duration,
     claim: Script,
     release: Script,
+    renew: Script,
 }
 
 impl RedisStore {
@@ -82,6 +91,7 @@ impl RedisStore {
             retention: DEFAULT_RETENTION,
             claim: Script::new(CLAIM),
             release: Script::new(RELEASE),
+            renew: Script::new(RENEW),
         })
     }
 
@@ -122,6 +132,24 @@ impl RedisStore {
     }
 
     /// `{prefix}:{<uuid>}:<kind>`: the braces keep both keys of a uuid in one cluster slot.
+    /// Extends `token`'s claim on `uuid` to `lease` from now; `false` if it lost the claim.
+    async fn renew(
+        &self,
+        uuid: &str,
+        token: &ClaimToken,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.connection().await?;
+        self.renew
+            .key(self.key(uuid, "lease"))
+            .arg(token.as_str())
+            .arg(millis(lease))
+            .invoke_async::<i64>(&mut connection)
+            .await
+            .map(|renewed| renewed == 1)
+            .map_err(redis_error("renew"))
+    }
+
     fn key(&self, uuid: &str, kind: &str) -> String {
         format!("{}:{{{uuid}}}:{kind}", self.prefix)
     }
@@ -215,5 +243,34 @@ impl IdempotencyStore for RedisStore {
                 .map(|_| ())
                 .map_err(redis_error("release"))
         })
+    }
+
+    /// Renews the lease every third of its length while the handlers run. A renewal that
+    /// fails (Redis unreachable) is retried at the next tick; a claim found lost (it ran
+    /// out while Redis was unreachable) is logged and no longer renewed.
+    fn keep_alive<'a>(
+        &'a self,
+        uuid: &'a str,
+        token: &'a ClaimToken,
+        lease: Duration,
+    ) -> Option<BoxFuture<'a, ()>> {
+        let period = (lease / 3).max(Duration::from_millis(10));
+        Some(Box::pin(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                match self.renew(uuid, token, lease).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(
+                            "the claim on this uuid ran out while its handlers still run; a retry may run them again"
+                        );
+                        return;
+                    }
+                    Err(error) => {
+                        tracing::warn!(error = %error, "could not renew the claim; trying again");
+                    }
+                }
+            }
+        }))
     }
 }

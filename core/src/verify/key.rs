@@ -124,7 +124,7 @@ impl PublicKey {
     pub fn from_dns_record(record: &str) -> Result<Self, KeyError> {
         let joined: String = record.split('"').collect::<Vec<_>>().concat();
         let joined = joined.trim();
-        let value = if joined.contains('=') && !looks_like_bare_base64(joined) {
+        let value = if is_tag_list(joined) {
             joined
                 .split(';')
                 .map(str::trim)
@@ -287,6 +287,16 @@ fn modulus_bits(bytes: &[u8]) -> usize {
         Some(&top) => significant.len() * 8 - top.leading_zeros() as usize,
         None => 0,
     }
+}
+
+/// `v=DKIM1; t=s; p=…` or a lone `p=…`: DKIM-style `tag=value` pairs, not bare base64
+/// (whose only `=` is padding at the very end).
+fn is_tag_list(text: &str) -> bool {
+    text.contains(';')
+        || text.split_once('=').is_some_and(|(tag, _)| {
+            let tag = tag.trim();
+            (1..=8).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
 }
 
 fn looks_like_bare_base64(text: &str) -> bool {

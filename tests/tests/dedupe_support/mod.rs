@@ -37,14 +37,21 @@ pub fn counted(_event: &Event, meta: &Meta) {
     count("counted", meta);
 }
 
-/// Holds the claim a while for uuids starting `slow-`, so duplicates really overlap.
+/// Holds the claim a while for uuids starting `slow-`, so duplicates really overlap, and
+/// for 600 ms (longer than the short leases of the keep-alive tests) for `lingering-`.
 #[on_event(*)]
 pub async fn slow(_event: &Event, meta: &Meta) {
-    if meta.uuid().is_some_and(|uuid| uuid.starts_with("slow-")) {
+    let uuid = meta.uuid().unwrap_or_default();
+    if uuid.starts_with("slow-") {
         tokio::time::sleep(Duration::from_millis(50)).await;
+    } else if uuid.starts_with("lingering-") {
+        tokio::time::sleep(LINGERING).await;
     }
     count("slow", meta);
 }
+
+/// How long `slow` runs for a `lingering-` uuid.
+pub const LINGERING: Duration = Duration::from_millis(600);
 
 /// Fails its first run for uuids starting `flaky-`, succeeds after.
 #[on_event(*)]
