@@ -7,7 +7,7 @@ mod dedupe_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dedupe_support::{body, fresh, runs};
+use dedupe_support::{body, check_claim_outlives_lease, fresh, runs};
 use postal_hooks::dedupe::{
     BoxFuture, Claim, ClaimToken, IdempotencyStore, MemoryStore, StoreError,
 };
@@ -171,21 +171,8 @@ async fn a_handler_slower_than_the_lease_keeps_its_claim() {
         .lease(Duration::from_millis(100))
         .build()
         .unwrap();
-    let uuid = fresh("lingering-");
-    let first = tokio::spawn({
-        let (dispatcher, body) = (dispatcher.clone(), body(&uuid));
-        async move { dispatcher.dispatch(&body).await.unwrap() }
-    });
     // Well past the lease, while `slow` still runs: Postal's retry must not run it again.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(retry.not_run(), Some(&NotRun::InProgress), "{retry}");
-    assert_eq!(retry.http_status(), 409);
-    let first = first.await.unwrap();
-    assert_eq!(first.http_status(), 200, "{first}");
-    let later = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(later.http_status(), 200, "{later}");
-    assert_eq!((runs("slow", &uuid), runs("counted", &uuid)), (1, 1));
+    check_claim_outlives_lease(&dispatcher, Duration::from_millis(300)).await;
 }
 
 #[tokio::test]

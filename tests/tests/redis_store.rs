@@ -9,7 +9,7 @@ mod redis_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dedupe_support::{body, fresh, runs};
+use dedupe_support::{body, check_claim_outlives_lease, fresh, runs};
 use postal_hooks::dedupe::{Claim, IdempotencyStore, RedisStore};
 use postal_hooks::testing::Signer;
 use postal_hooks::{Dispatcher, NotRun, Outcome, Receiver};
@@ -244,24 +244,8 @@ async fn a_handler_slower_than_the_lease_keeps_its_claim() {
         .lease(Duration::from_millis(300))
         .build()
         .unwrap();
-    let uuid = fresh("lingering-");
-    let first = tokio::spawn({
-        let (dispatcher, body) = (dispatcher.clone(), body(&uuid));
-        async move { dispatcher.dispatch(&body).await.unwrap() }
-    });
     // Past the 300 ms lease, while `slow` still runs (600 ms): the renewed claim holds.
-    tokio::time::sleep(Duration::from_millis(450)).await;
-    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(
-        (retry.http_status(), retry.not_run()),
-        (409, Some(&NotRun::InProgress)),
-        "{retry}"
-    );
-    let first = first.await.unwrap();
-    assert_eq!(first.http_status(), 200, "{first}");
-    let later = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(later.http_status(), 200, "{later}");
-    assert_eq!((runs("slow", &uuid), runs("counted", &uuid)), (1, 1));
+    check_claim_outlives_lease(&dispatcher, Duration::from_millis(450)).await;
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use postal_hooks::{Event, Meta, on_event};
+use postal_hooks::{Dispatcher, Event, Meta, NotRun, on_event};
 
 static RUNS: Mutex<Option<HashMap<(&'static str, String), usize>>> = Mutex::new(None);
 
@@ -89,4 +89,26 @@ pub fn fresh(prefix: &str) -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// A delivery whose `slow` handler outlives the dispatcher's lease: a retry at
+/// `retry_after` (past the lease) must get 409, not run the handlers a second time.
+pub async fn check_claim_outlives_lease(dispatcher: &Dispatcher, retry_after: Duration) {
+    let uuid = fresh("lingering-");
+    let first = tokio::spawn({
+        let (dispatcher, body) = (dispatcher.clone(), body(&uuid));
+        async move { dispatcher.dispatch(&body).await.unwrap() }
+    });
+    tokio::time::sleep(retry_after).await;
+    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(
+        (retry.http_status(), retry.not_run()),
+        (409, Some(&NotRun::InProgress)),
+        "{retry}"
+    );
+    let first = first.await.unwrap();
+    assert_eq!(first.http_status(), 200, "{first}");
+    let later = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(later.http_status(), 200, "{later}");
+    assert_eq!((runs("slow", &uuid), runs("counted", &uuid)), (1, 1));
 }
