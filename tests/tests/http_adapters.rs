@@ -365,21 +365,66 @@ async fn check_chunked_oversize(addr: SocketAddr, path: &str, dispatched: &Atomi
     assert_eq!(dispatched.load(Ordering::SeqCst), before);
 }
 
+/// `receiver` on axum at `/postal/webhook`, on a free loopback port.
+async fn serve_axum(receiver: Receiver) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = postal_hooks::axum::router("/postal/webhook", receiver);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// `receiver` as a tower `Service` on hyper (any path), on a free loopback port.
+async fn serve_tower(receiver: Receiver) -> SocketAddr {
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+
+    let service = postal_hooks::tower::WebhookService::new(receiver);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = TowerToHyperService::new(service.clone());
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service),
+            );
+        }
+    });
+    addr
+}
+
+/// `receiver` on actix-web at `/postal/webhook`: its own single-threaded system on a
+/// thread of its own, on a free loopback port.
+fn serve_actix(receiver: Receiver) -> SocketAddr {
+    let (addr_sender, addr_receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || {
+                actix_web::App::new().service(postal_hooks::actix::resource(
+                    "/postal/webhook",
+                    receiver.clone(),
+                ))
+            })
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap();
+            addr_sender.send(server.addrs()[0]).unwrap();
+            server.run().await
+        })
+    });
+    addr_receiver.recv().unwrap()
+}
+
 #[tokio::test]
 async fn axum_endpoint() {
-    async fn serve(receiver: Receiver) -> SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = postal_hooks::axum::router("/postal/webhook", receiver);
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        addr
-    }
     let (receiver, dispatched) = receiver();
-    let addr = serve(receiver).await;
+    let addr = serve_axum(receiver).await;
     check_cases(&format!("http://{addr}/postal/webhook"), &dispatched).await;
     check_chunked_oversize(addr, "/postal/webhook", &dispatched).await;
     let (receiver, dispatched) = sha1_receiver();
-    let addr = serve(receiver).await;
+    let addr = serve_axum(receiver).await;
     check_sha1_opted_in(&format!("http://{addr}/postal/webhook"), &dispatched).await;
 }
 
@@ -434,67 +479,23 @@ async fn axum_extractor() {
 
 #[tokio::test]
 async fn tower_service_on_hyper() {
-    use hyper_util::rt::TokioIo;
-    use hyper_util::service::TowerToHyperService;
-    use postal_hooks::tower::WebhookService;
-
-    async fn serve(receiver: Receiver) -> SocketAddr {
-        let service = WebhookService::new(receiver);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let service = TowerToHyperService::new(service.clone());
-                tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        addr
-    }
     let (receiver, dispatched) = receiver();
-    let addr = serve(receiver).await;
+    let addr = serve_tower(receiver).await;
     check_cases(&format!("http://{addr}/postal/webhook"), &dispatched).await;
     check_chunked_oversize(addr, "/postal/webhook", &dispatched).await;
     let (receiver, dispatched) = sha1_receiver();
-    let addr = serve(receiver).await;
+    let addr = serve_tower(receiver).await;
     check_sha1_opted_in(&format!("http://{addr}/postal/webhook"), &dispatched).await;
 }
 
 #[tokio::test]
 async fn actix_resource() {
-    fn serve(receiver: Receiver) -> SocketAddr {
-        let (addr_sender, addr_receiver) = std::sync::mpsc::channel();
-        // actix runs its own single-threaded system on a thread of its own.
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = actix_web::HttpServer::new(move || {
-                    actix_web::App::new().service(postal_hooks::actix::resource(
-                        "/postal/webhook",
-                        receiver.clone(),
-                    ))
-                })
-                .workers(1)
-                .disable_signals()
-                .bind("127.0.0.1:0")
-                .unwrap();
-                addr_sender.send(server.addrs()[0]).unwrap();
-                server.run().await
-            })
-        });
-        addr_receiver.recv().unwrap()
-    }
     let (receiver, dispatched) = receiver();
-    let addr = serve(receiver);
+    let addr = serve_actix(receiver);
     check_cases(&format!("http://{addr}/postal/webhook"), &dispatched).await;
     check_chunked_oversize(addr, "/postal/webhook", &dispatched).await;
     let (receiver, dispatched) = sha1_receiver();
-    let addr = serve(receiver);
+    let addr = serve_actix(receiver);
     check_sha1_opted_in(&format!("http://{addr}/postal/webhook"), &dispatched).await;
 }
 
@@ -557,52 +558,20 @@ async fn check_hangup(url: &str, finished: &AtomicUsize) {
 #[tokio::test]
 async fn handlers_finish_after_the_client_hangs_up_on_axum() {
     let (receiver, finished) = slow_receiver();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let app = postal_hooks::axum::router("/hook", receiver);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    check_hangup(&url, &finished).await;
+    let addr = serve_axum(receiver).await;
+    check_hangup(&format!("http://{addr}/postal/webhook"), &finished).await;
 }
 
 #[tokio::test]
 async fn handlers_finish_after_the_client_hangs_up_on_hyper() {
-    use hyper_util::rt::TokioIo;
-    use hyper_util::service::TowerToHyperService;
-
     let (receiver, finished) = slow_receiver();
-    let service = postal_hooks::tower::WebhookService::new(receiver);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let service = TowerToHyperService::new(service.clone());
-            tokio::spawn(
-                hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service),
-            );
-        }
-    });
-    check_hangup(&url, &finished).await;
+    let addr = serve_tower(receiver).await;
+    check_hangup(&format!("http://{addr}/postal/webhook"), &finished).await;
 }
 
 #[tokio::test]
 async fn handlers_finish_after_the_client_hangs_up_on_actix() {
     let (receiver, finished) = slow_receiver();
-    let (addr_sender, addr_receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = actix_web::HttpServer::new(move || {
-                actix_web::App::new()
-                    .service(postal_hooks::actix::resource("/hook", receiver.clone()))
-            })
-            .workers(1)
-            .disable_signals()
-            .bind("127.0.0.1:0")
-            .unwrap();
-            addr_sender.send(server.addrs()[0]).unwrap();
-            server.run().await
-        })
-    });
-    let addr = addr_receiver.recv().unwrap();
-    check_hangup(&format!("http://{addr}/hook"), &finished).await;
+    let addr = serve_actix(receiver);
+    check_hangup(&format!("http://{addr}/postal/webhook"), &finished).await;
 }
