@@ -1,5 +1,6 @@
 //! Quickstart: one `#[on_event]` handler per Postal event, fed every sample body Postal
-//! sends, printing what each handler saw and the HTTP status to answer with.
+//! sends, printing what each handler saw, how each run ended, and the HTTP status to answer
+//! with. It exits non-zero if any sample is not handled by exactly one successful handler.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -9,10 +10,12 @@ use postal_hooks::events::{
     DomainDNSError, MessageBounced, MessageDelayed, MessageDeliveryFailed, MessageHeld,
     MessageLinkClicked, MessageLoaded, MessageSent, SendLimitApproaching, SendLimitExceeded,
 };
-use postal_hooks::{Dispatcher, Meta, on_event};
+use postal_hooks::{Dispatcher, Meta, Outcome, on_event};
 
-/// The exact bodies Postal 3.3.6 sends, one per event (copied from Postal's fixtures).
-const SAMPLES: [(&str, &[u8]); 10] = [
+/// The exact bodies Postal 3.3.6 sends: one per event, then two variants (a message received
+/// into an HTTP endpoint, and a delay with no SMTP server to try), copied from Postal's
+/// fixtures into `core/samples/`.
+const SAMPLES: [(&str, &[u8]); 12] = [
     (
         "MessageSent",
         include_bytes!("../core/samples/MessageSent.json"),
@@ -52,6 +55,14 @@ const SAMPLES: [(&str, &[u8]); 10] = [
     (
         "SendLimitExceeded",
         include_bytes!("../core/samples/SendLimitExceeded.json"),
+    ),
+    (
+        "variants/MessageSent.incoming_http_endpoint",
+        include_bytes!("../core/samples/variants/MessageSent.incoming_http_endpoint.json"),
+    ),
+    (
+        "variants/MessageDelayed.no_smtp_servers",
+        include_bytes!("../core/samples/variants/MessageDelayed.no_smtp_servers.json"),
     ),
 ];
 
@@ -140,14 +151,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for handler in dispatcher.handlers() {
         println!("  {handler}");
     }
-    for (name, body) in SAMPLES {
-        println!("\n{name} ({} bytes)", body.len());
+    for (sample, body) in SAMPLES {
+        println!("\n{sample} ({} bytes)", body.len());
         let report = dispatcher.dispatch(body).await?;
-        println!(
-            "  => HTTP {} ({} handler(s) ran)",
-            report.http_status(),
-            report.runs().len()
-        );
+        for run in report.runs() {
+            println!("  {run}");
+        }
+        println!("  => HTTP {}", report.http_status());
+        // Each sample has exactly one handler above; anything else is a bug in this example
+        // (or a handler that failed), and the run must say so with a non-zero exit.
+        let ran_once = matches!(report.runs(), [run] if *run.outcome() == Outcome::Ok);
+        if !report.is_success() || !ran_once {
+            return Err(format!("{sample}: expected one successful handler, got: {report}").into());
+        }
     }
+    println!("\nall {} samples handled", SAMPLES.len());
     Ok(())
 }

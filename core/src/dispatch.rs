@@ -343,9 +343,13 @@ async fn run_all(route: Route<'_>, cx: &CallContext<'_>) -> Vec<HandlerRun> {
 async fn run(handler: &Registered, cx: &CallContext<'_>) -> HandlerRun {
     let span = tracing::info_span!("postal_hooks.handler", handler = handler.info.name);
     let start = Instant::now();
-    let invocation = call_catching(|| match &handler.call {
-        Call::Static(call) => call(cx),
-        Call::Closure(call) => call(cx.event),
+    // A sync handler runs to completion in this call, so it is entered here; an async one
+    // only builds its future here and is entered on every poll below.
+    let invocation = span.in_scope(|| {
+        call_catching(|| match &handler.call {
+            Call::Static(call) => call(cx),
+            Call::Closure(call) => call(cx.event),
+        })
     });
     let result = match invocation {
         Ok(Invocation::Done(result)) => result.map_err(Failure::Error),

@@ -49,11 +49,12 @@ impl fmt::Display for EventFilter {
 /// Where a handler was declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Location {
-    /// `module_path!()` of the handler (for closures, of the registering code's crate).
+    /// `module_path!()` of an `#[on_event]` fn; empty for a closure, whose
+    /// [`name`](HandlerInfo::name) already holds its full type path.
     pub module_path: &'static str,
-    /// `file!()`.
+    /// `file!()` of the fn, or of the code that registered the closure.
     pub file: &'static str,
-    /// `line!()`.
+    /// `line!()`, likewise.
     pub line: u32,
 }
 

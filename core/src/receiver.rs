@@ -324,6 +324,26 @@ impl std::error::Error for ReceiveError {
     }
 }
 
+/// Logs why a request was refused, without any value taken from the body.
+///
+/// A [`ParseError`]'s message can quote a payload value (serde says `invalid type: string
+/// "jane@example.net", expected u64`), so a bad body is logged by kind, path, line and
+/// column only. The other refusals quote only the request line and headers.
+fn log_refusal(error: &ReceiveError) {
+    let status = error.http_status();
+    match error {
+        ReceiveError::BadRequest(parse) => tracing::info!(
+            status,
+            kind = ?parse.kind(),
+            path = parse.path().unwrap_or("(top level)"),
+            line = parse.line(),
+            column = parse.column(),
+            "postal webhook refused: invalid body"
+        ),
+        _ => tracing::info!(status, error = %error, "postal webhook refused"),
+    }
+}
+
 /// A receiver's answer: the status, a short text body, and what happened.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -367,7 +387,7 @@ impl Reply {
 
     /// The reply for a request refused with `error`.
     pub fn from_error(error: ReceiveError) -> Self {
-        tracing::info!(status = error.http_status(), error = %error, "postal webhook refused");
+        log_refusal(&error);
         Reply {
             status: error.http_status(),
             body: error.to_string(),

@@ -16,29 +16,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use postal_hooks::testing::{SAMPLES, Signer};
 
-fn example(name: &str) -> PathBuf {
-    // target/<profile>/deps/servers-<hash> -> target/<profile>/examples/<name>
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test --workspace` (it builds the examples)",
-        path.display()
-    );
-    path
-}
+mod common;
+use common::example;
 
 struct Server {
     child: Child,

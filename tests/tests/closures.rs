@@ -80,6 +80,9 @@ async fn sync_and_async_closures_run_in_order_after_specific_before_catch_all() 
             handler.name()
         );
         assert_eq!(handler.location().file, "tests/tests/closures.rs");
+        // The closure's type path is its name; there is no separate module path.
+        assert_eq!(handler.location().module_path, "");
+        assert_eq!(handler.path(), handler.name());
     }
 }
 

@@ -65,35 +65,65 @@ fn header_value() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// Up to eight edits: a few bytes replaced, inserted or removed, or the input cut short.
+fn edits() -> impl Strategy<Value = Vec<(usize, u8, u8)>> {
+    proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..4), 0..8)
+}
+
+fn mutate(mut bytes: Vec<u8>, edits: Vec<(usize, u8, u8)>) -> Vec<u8> {
+    for (at, byte, kind) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let at = at % bytes.len();
+        match kind {
+            0 => bytes[at] = byte,
+            1 => bytes.insert(at, byte),
+            2 => {
+                bytes.remove(at);
+            }
+            _ => bytes.truncate(at),
+        }
+    }
+    bytes
+}
+
 /// A sample body with a few bytes replaced, inserted or removed, or cut short.
 fn mutated_sample() -> impl Strategy<Value = Vec<u8>> {
-    (
-        0..SAMPLES.len(),
-        proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..4), 0..8),
-    )
-        .prop_map(|(sample, edits)| {
-            let mut body = SAMPLES[sample].1.to_vec();
-            for (at, byte, kind) in edits {
-                if body.is_empty() {
-                    break;
-                }
-                let at = at % body.len();
-                match kind {
-                    0 => body[at] = byte,
-                    1 => body.insert(at, byte),
-                    2 => {
-                        body.remove(at);
-                    }
-                    _ => body.truncate(at),
-                }
-            }
-            body
-        })
+    (0..SAMPLES.len(), edits())
+        .prop_map(|(sample, edits)| mutate(SAMPLES[sample].1.to_vec(), edits))
+}
+
+/// A sample's `payload` alone, with its event name, then mutated like a body.
+fn mutated_payload() -> impl Strategy<Value = (String, Vec<u8>)> {
+    (0..SAMPLES.len(), edits()).prop_map(|(sample, edits)| {
+        let (name, body) = SAMPLES[sample];
+        let envelope: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let payload = serde_json::to_vec(&envelope["payload"]).unwrap();
+        (name.to_owned(), mutate(payload, edits))
+    })
 }
 
 /// Well-formed JSON in roughly the envelope's shape, with arbitrary leaves: reaches the
 /// typed payload parsers' deeper paths.
 fn json_envelope() -> impl Strategy<Value = Vec<u8>> {
+    (event_name(), json_value(), any::<f64>(), "[a-f0-9-]{0,36}").prop_map(|(name, payload, timestamp, uuid)| {
+        let timestamp = if timestamp.is_finite() { timestamp } else { 0.0 };
+        serde_json::to_vec(&serde_json::json!({"event": name, "timestamp": timestamp, "payload": payload, "uuid": uuid}))
+            .unwrap()
+    })
+}
+
+/// A known event name or any short word.
+fn event_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        proptest::sample::select(Event::KNOWN_NAMES.to_vec()).prop_map(str::to_owned),
+        "[A-Za-z]{0,12}",
+    ]
+}
+
+/// JSON of any shape, with keys that Postal's payloads use among others.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
     let leaf = prop_oneof![
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::from),
@@ -103,7 +133,7 @@ fn json_envelope() -> impl Strategy<Value = Vec<u8>> {
             .prop_map(serde_json::Value::from),
         "[a-zA-Z0-9 <>&]{0,12}".prop_map(serde_json::Value::from),
     ];
-    let value = leaf.prop_recursive(3, 24, 6, |inner| {
+    leaf.prop_recursive(3, 24, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
             proptest::collection::btree_map(
@@ -120,15 +150,6 @@ fn json_envelope() -> impl Strategy<Value = Vec<u8>> {
             )
             .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
         ]
-    });
-    let name = prop_oneof![
-        proptest::sample::select(Event::KNOWN_NAMES.to_vec()).prop_map(str::to_owned),
-        "[A-Za-z]{0,12}",
-    ];
-    (name, value, any::<f64>(), "[a-f0-9-]{0,36}").prop_map(|(name, payload, timestamp, uuid)| {
-        let timestamp = if timestamp.is_finite() { timestamp } else { 0.0 };
-        serde_json::to_vec(&serde_json::json!({"event": name, "timestamp": timestamp, "payload": payload, "uuid": uuid}))
-            .unwrap()
     })
 }
 
@@ -182,6 +203,30 @@ proptest! {
         if let Ok(envelope) = Envelope::parse(&body) {
             // Whatever parsed serializes again.
             prop_assert!(serde_json::to_vec(&envelope).is_ok());
+        }
+    }
+
+    /// `Event::from_payload`, the payload-only entry point, on its own: a typed event or a
+    /// located error, never a panic; a payload that is JSON is always accepted for a name
+    /// Postal does not define (kept raw as `Event::Unknown`).
+    #[test]
+    fn payloads_alone_by_event_name(
+        (name, payload) in prop_oneof![
+            mutated_payload(),
+            (event_name(), json_value()).prop_map(|(name, value)| (name, serde_json::to_vec(&value).unwrap())),
+            (event_name(), proptest::collection::vec(any::<u8>(), 0..512)),
+        ],
+    ) {
+        let is_json = serde_json::from_slice::<Box<serde_json::value::RawValue>>(&payload).is_ok();
+        match Event::from_payload(&name, &payload) {
+            Ok(event) => prop_assert_eq!(event.name(), name.as_str()),
+            Err(error) => {
+                prop_assert!(!error.to_string().is_empty());
+                prop_assert!(
+                    Event::KNOWN_NAMES.contains(&name.as_str()) || !is_json,
+                    "JSON payload refused for unknown event {name:?}: {error}"
+                );
+            }
         }
     }
 }
