@@ -19,6 +19,25 @@ pub struct BuildError {
 }
 
 /// One problem found by [`DispatcherBuilder::build`](crate::DispatcherBuilder::build).
+///
+/// ```rust,standalone_crate
+/// use postal_hooks::{on_event, BuildProblem, Dispatcher, State, events::MessageBounced};
+///
+/// struct Pool;
+///
+/// #[on_event(MessageBounced)]
+/// fn suppress(_bounce: &MessageBounced, State(_pool): State<Pool>) {}
+///
+/// # fn main() {
+/// // Forgot `.state(Pool)`: refused at startup, not when the first bounce arrives.
+/// let err = Dispatcher::builder().build().unwrap_err();
+/// let [BuildProblem::MissingState { handler, type_name }] = err.problems() else {
+///     panic!("expected one missing state: {err}");
+/// };
+/// assert_eq!(handler.name(), "suppress");
+/// assert!(type_name.ends_with("Pool"));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BuildProblem {

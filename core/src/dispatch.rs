@@ -379,6 +379,20 @@ async fn run(handler: &Registered, cx: &CallContext<'_>) -> HandlerRun {
 /// The dispatcher behind [`dispatch`](crate::dispatch()), built on first use from every
 /// `#[on_event]` handler linked into the program (no state, at least one handler).
 ///
+/// ```rust,standalone_crate
+/// use postal_hooks::{on_event, events::MessageSent};
+///
+/// #[on_event(MessageSent)]
+/// fn delivered(_sent: &MessageSent) {}
+///
+/// # fn main() {
+/// match postal_hooks::default_dispatcher() {
+///     Ok(dispatcher) => assert_eq!(dispatcher.handlers().count(), 1),
+///     Err(error) => panic!("handler setup is broken: {error}"),
+/// }
+/// # }
+/// ```
+///
 /// # Errors
 ///
 /// The [`BuildError`] of that first build, every time.
@@ -422,6 +436,24 @@ pub async fn dispatch(body: &[u8]) -> Result<Report, DispatchError> {
 }
 
 /// Why [`dispatch`](crate::dispatch()) ran no handler.
+///
+/// ```
+/// use postal_hooks::DispatchError;
+///
+/// async fn status_for(body: &[u8]) -> u16 {
+///     match postal_hooks::dispatch(body).await {
+///         Ok(report) => report.http_status(),
+///         Err(error @ DispatchError::Parse(_)) => {
+///             eprintln!("not a Postal webhook: {error}");
+///             error.http_status() // 400
+///         }
+///         Err(error) => {
+///             eprintln!("handler setup is broken: {error}");
+///             error.http_status() // 500
+///         }
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum DispatchError {

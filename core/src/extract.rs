@@ -189,6 +189,7 @@ pub trait FromRequest<'a>: Sized + crate::param::sealed::Sealed {
 
 impl crate::param::sealed::Sealed for &Meta {}
 
+#[diagnostic::do_not_recommend]
 impl<'a> FromRequest<'a> for &'a Meta {
     fn from_request(cx: &CallContext<'a>) -> Result<Self, HandlerError> {
         Ok(cx.meta)
@@ -197,6 +198,7 @@ impl<'a> FromRequest<'a> for &'a Meta {
 
 impl<T: Send + Sync + 'static> crate::param::sealed::Sealed for State<T> {}
 
+#[diagnostic::do_not_recommend]
 impl<T: Send + Sync + 'static> FromRequest<'_> for State<T> {
     fn from_request(cx: &CallContext<'_>) -> Result<Self, HandlerError> {
         cx.states.get::<T>().map(State).ok_or_else(|| {

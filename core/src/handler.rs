@@ -19,6 +19,16 @@ pub enum Invocation<'a> {
 }
 
 /// The events a handler receives.
+///
+/// ```
+/// use postal_hooks::EventFilter;
+///
+/// let delivery = EventFilter::Only(&["MessageSent", "MessageHeld"]);
+/// assert!(delivery.matches("MessageHeld"));
+/// assert!(!delivery.matches("MessageBounced"));
+/// assert_eq!(delivery.to_string(), "MessageSent, MessageHeld");
+/// assert!(EventFilter::All.matches("SomeFutureEvent"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventFilter {
     /// These events, by Postal name.
@@ -46,7 +56,22 @@ impl fmt::Display for EventFilter {
     }
 }
 
-/// Where a handler was declared.
+/// Where a handler was declared. Its `Display` is `file:line`.
+///
+/// ```
+/// # use postal_hooks::{Dispatcher, events::MessageSent};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dispatcher = Dispatcher::builder()
+///     .without_registered_handlers()
+///     .on(|_: &MessageSent| {})
+///     .build()?;
+/// for handler in dispatcher.handlers() {
+///     let location = handler.location();
+///     assert!(location.line > 0);
+///     assert_eq!(location.to_string(), format!("{}:{}", location.file, location.line));
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Location {
     /// `module_path!()` of an `#[on_event]` fn; empty for a closure, whose
@@ -114,6 +139,17 @@ impl Handler {
 inventory::collect!(Handler);
 
 /// How a handler was registered.
+///
+/// ```
+/// # use postal_hooks::{Dispatcher, HandlerKind, events::MessageSent};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dispatcher = Dispatcher::builder()
+///     .without_registered_handlers()
+///     .on_async(|_: MessageSent| async {})
+///     .build()?;
+/// assert!(dispatcher.handlers().all(|h| h.kind() == HandlerKind::Closure));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HandlerKind {
@@ -128,6 +164,23 @@ pub enum HandlerKind {
 /// A registered handler as [`Dispatcher::handlers`](crate::Dispatcher::handlers) lists it.
 ///
 /// Its `Display` is `src/bounces.rs:12 my_app::bounces::suppress [MessageBounced]`.
+///
+/// ```rust,standalone_crate
+/// use postal_hooks::{on_event, Dispatcher, EventFilter, HandlerKind, events::MessageBounced};
+///
+/// #[on_event(MessageBounced)]
+/// fn suppress(_bounce: &MessageBounced) {}
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dispatcher = Dispatcher::builder().build()?;
+/// let handler = dispatcher.handlers().find(|h| h.name() == "suppress").unwrap();
+/// assert!(handler.path().ends_with("::suppress"));
+/// assert_eq!(handler.kind(), HandlerKind::Sync);
+/// assert_eq!(handler.events(), EventFilter::Only(&["MessageBounced"]));
+/// assert!(handler.is_deduplicated() && !handler.is_catch_all());
+/// println!("linked: {handler}"); // src/lib.rs:5 my_app::suppress [MessageBounced]
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HandlerInfo {
     pub(crate) name: &'static str,

@@ -61,6 +61,15 @@ impl fmt::Display for HandlerError {
 
 /// A handler's return type: `()` or `Result<(), E>` for any `E` that converts into a boxed
 /// error (`std::error::Error + Send + Sync + 'static`, `anyhow::Error`, `String`, `&str`).
+///
+/// ```
+/// use postal_hooks::IntoOutcome;
+///
+/// assert!(().into_outcome().is_ok());
+/// assert!(Ok::<(), std::io::Error>(()).into_outcome().is_ok());
+/// let failed = Err::<(), _>(std::io::Error::other("smtp relay down")).into_outcome();
+/// assert_eq!(failed.unwrap_err().to_string(), "smtp relay down");
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`#[on_event]` handlers return `()` or `Result<(), E>`, not `{Self}`",
     label = "unsupported return type",
@@ -71,12 +80,14 @@ pub trait IntoOutcome {
     fn into_outcome(self) -> Result<(), HandlerError>;
 }
 
+#[diagnostic::do_not_recommend]
 impl IntoOutcome for () {
     fn into_outcome(self) -> Result<(), HandlerError> {
         Ok(())
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<E: Into<BoxError>> IntoOutcome for Result<(), E> {
     fn into_outcome(self) -> Result<(), HandlerError> {
         self.map_err(HandlerError::new)

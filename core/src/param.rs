@@ -9,6 +9,18 @@ use crate::events::{
 
 /// A type a handler can take by reference as its first argument: `&MessageSent`, `&Event`,
 /// or a payload several events share (`&Delivery`, `&SendLimit`, `&Message`).
+///
+/// ```
+/// use postal_hooks::{Envelope, EventParam, events::{Delivery, MessageSent, SendLimit}};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageSent.json"));
+/// let event = Envelope::parse(body)?.into_event();
+/// assert!(MessageSent::extract(&event).is_some());
+/// assert_eq!(Delivery::extract(&event).map(|d| d.message.id), Some(48213));
+/// assert!(SendLimit::extract(&event).is_none());
+/// # Ok(()) }
+/// ```
 pub trait EventParam: 'static {
     /// Borrows `Self` out of the event, or `None` when this event does not carry one.
     fn extract(event: &Event) -> Option<&Self>;
@@ -19,6 +31,27 @@ pub trait EventParam: 'static {
 /// Implemented for `E` itself, for [`Event`], and for the payload types `E` shares with
 /// other events. The `#[on_event]` macro checks it for every listed event, at the
 /// argument's type.
+///
+/// ```
+/// use postal_hooks::{Event, ParamFor};
+/// use postal_hooks::events::{Delivery, EventType, MessageHeld, MessageSent};
+///
+/// fn takes<E: EventType, T: ParamFor<E> + ?Sized>() {}
+///
+/// takes::<MessageSent, MessageSent>();
+/// takes::<MessageSent, Delivery>(); // shared by the four delivery events
+/// takes::<MessageHeld, Delivery>();
+/// takes::<MessageSent, Event>();
+/// ```
+///
+/// A bounce is not a delivery:
+///
+/// ```compile_fail
+/// # use postal_hooks::ParamFor;
+/// # use postal_hooks::events::{Delivery, EventType, MessageBounced};
+/// # fn takes<E: EventType, T: ParamFor<E> + ?Sized>() {}
+/// takes::<MessageBounced, Delivery>();
+/// ```
 #[diagnostic::on_unimplemented(
     message = "a handler for `{E}` cannot take `&{Self}` as its event",
     label = "`{E}` does not give access to `{Self}`",
@@ -40,6 +73,7 @@ impl<E: EventType> EventParam for E {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<E: EventType> ParamFor<E> for E {}
 
 impl EventParam for Event {
@@ -48,6 +82,7 @@ impl EventParam for Event {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<E: EventType> ParamFor<E> for Event {}
 
 impl CatchAllParam for Event {}
@@ -64,9 +99,13 @@ impl EventParam for Delivery {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageSent> for Delivery {}
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageDelayed> for Delivery {}
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageDeliveryFailed> for Delivery {}
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageHeld> for Delivery {}
 
 impl EventParam for SendLimit {
@@ -79,7 +118,9 @@ impl EventParam for SendLimit {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl ParamFor<SendLimitApproaching> for SendLimit {}
+#[diagnostic::do_not_recommend]
 impl ParamFor<SendLimitExceeded> for SendLimit {}
 
 /// The one message of a delivery or tracking event. (A bounce has two; take
@@ -98,11 +139,17 @@ impl EventParam for Message {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageSent> for Message {}
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageDelayed> for Message {}
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageDeliveryFailed> for Message {}
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageHeld> for Message {}
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageLinkClicked> for Message {}
+#[diagnostic::do_not_recommend]
 impl ParamFor<MessageLoaded> for Message {}
 
 pub(crate) mod sealed {

@@ -115,6 +115,23 @@ impl fmt::Display for Report {
 }
 
 /// One handler's run within a [`Report`].
+///
+/// ```
+/// # use postal_hooks::{Dispatcher, Outcome, events::MessageSent};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageSent.json"));
+/// let dispatcher = Dispatcher::builder()
+///     .without_registered_handlers()
+///     .on(|_: &MessageSent| -> Result<(), String> { Err("crm unreachable".into()) })
+///     .build()?;
+/// let report = dispatcher.dispatch_blocking(body)?;
+/// let run = &report.runs()[0];
+/// assert_eq!(run.outcome(), &Outcome::Error("crm unreachable".into()));
+/// assert!(run.handler().name().contains("closure"));
+/// println!("{run}"); // <closure path> (src/main.rs:6): error: crm unreachable in 1.2µs
+/// # let _ = run.duration();
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct HandlerRun {
     pub(crate) handler: HandlerInfo,
@@ -153,6 +170,18 @@ impl fmt::Display for HandlerRun {
 }
 
 /// Why a delivery ran no handler although some match.
+///
+/// ```
+/// # use postal_hooks::{NotRun, Report};
+/// fn log(report: &Report) {
+///     match report.not_run() {
+///         Some(NotRun::InProgress) => println!("duplicate in flight: {}", report.http_status()),
+///         Some(NotRun::StoreUnavailable(why)) => eprintln!("dedupe store down: {why}"),
+///         Some(other) => eprintln!("{other}"),
+///         None => println!("{} handler(s) ran", report.runs().len()),
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NotRun {
@@ -176,6 +205,23 @@ impl fmt::Display for NotRun {
 }
 
 /// How one handler run ended.
+///
+/// ```
+/// # use postal_hooks::{Dispatcher, Outcome, events::MessageSent};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageSent.json"));
+/// let dispatcher = Dispatcher::builder()
+///     .without_registered_handlers()
+///     .on(|_: &MessageSent| {})
+///     .on(|sent: &MessageSent| assert!(sent.message.id == 0, "unexpected id"))
+///     .build()?;
+/// let report = dispatcher.dispatch_blocking(body)?;
+/// let outcomes: Vec<&Outcome> = report.runs().iter().map(|run| run.outcome()).collect();
+/// assert_eq!(outcomes, [&Outcome::Ok, &Outcome::Panic("unexpected id".into())]);
+/// assert!(outcomes[1].is_failure());
+/// assert_eq!(report.http_status(), 500); // Postal retries
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {

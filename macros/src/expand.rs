@@ -1,7 +1,7 @@
 //! Turns a validated [`Handler`] into tokens: the fn as written, plus its registration in an
 //! anonymous const beside it.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
@@ -34,7 +34,12 @@ fn try_expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let args = match syn::parse2::<Args>(args) {
         Ok(args) => args,
-        Err(error) => return with_error(quote!(#item_fn), error),
+        Err(mut error) => {
+            if let Some(fn_errors) = valid::fn_problems(&item_fn) {
+                error.combine(fn_errors);
+            }
+            return with_error(quote!(#item_fn), error);
+        }
     };
     match valid::validate(args, &item_fn) {
         Ok(handler) => expand(&item_fn, handler),
@@ -62,31 +67,40 @@ fn expand(item: &ItemFn, handler: Handler) -> TokenStream {
     let name = ident.to_string().trim_start_matches("r#").to_owned();
     let is_async = item.sig.asyncness.is_some();
 
+    // The thunk's locals are mixed-site, so a handler named `event` or `cx` still resolves to
+    // the user's fn; its items carry the reserved `__postal_hooks_` prefix for the same reason.
+    let local = |name: &str| Ident::new(name, Span::mixed_site());
+    let (cx, event, needs, value, error) = (
+        local("cx"),
+        local("event"),
+        local("needs"),
+        local("value"),
+        local("error"),
+    );
+    let call_fn = format_ident!("__postal_hooks_call");
+    let needs_fn = format_ident!("__postal_hooks_needs");
+
     EraseLifetimes.visit_type_mut(&mut event_ty);
     let event_span = event_ty.span();
     let (extract_event, other_checks, filter) = match &events {
         Events::All => (
-            quote_spanned!(event_span=> #private::event_param_any::<#event_ty>(cx, #name)),
+            quote_spanned!(event_span=> #private::event_param_any::<#event_ty>(#cx, #name)),
             Vec::new(),
             quote!(#private::EventFilter::All),
         ),
-        Events::Only(names) => {
-            let mut names_iter = names.iter();
-            // `valid` guarantees at least one name; an empty list would have been refused.
-            let first = names_iter
-                .next()
-                .map_or_else(|| format_ident!("MessageSent"), Clone::clone);
-            let checks = names_iter
+        Events::Only { first, rest } => {
+            let checks = rest
+                .iter()
                 .map(|other| {
                     quote_spanned!(event_span=>
-                        #private::require_param_for::<::postal_hooks::events::#other, #event_ty>();
+                        #private::require_param_for::<#private::events::#other, #event_ty>();
                     )
                 })
                 .collect();
-            let wire_names = names.iter().map(ToString::to_string);
+            let wire_names = std::iter::once(first).chain(rest).map(ToString::to_string);
             (
                 quote_spanned!(event_span=>
-                    #private::event_param_for::<::postal_hooks::events::#first, #event_ty>(cx, #name)
+                    #private::event_param_for::<#private::events::#first, #event_ty>(#cx, #name)
                 ),
                 checks,
                 quote!(#private::EventFilter::Only(&[#(#wire_names),*])),
@@ -99,38 +113,42 @@ fn expand(item: &ItemFn, handler: Handler) -> TokenStream {
     let mut declare_needs = Vec::new();
     for (index, mut ty) in extractors.into_iter().enumerate() {
         EraseLifetimes.visit_type_mut(&mut ty);
-        let arg = format_ident!("__arg{index}");
+        let arg = Ident::new(&format!("arg{index}"), Span::mixed_site());
         let span = ty.span();
         extract_args.push(quote_spanned!(span=>
-            let #arg = match <#ty as #private::FromRequest<'_>>::from_request(cx) {
-                #private::Result::Ok(value) => value,
-                #private::Result::Err(error) => {
-                    return #private::Invocation::Done(#private::Result::Err(error));
+            let #arg = match <#ty as #private::FromRequest<'_>>::from_request(#cx) {
+                #private::Result::Ok(#value) => #value,
+                #private::Result::Err(#error) => {
+                    return #private::Invocation::Done(#private::Result::Err(#error));
                 }
             };
         ));
         declare_needs
-            .push(quote_spanned!(span=> <#ty as #private::FromRequest<'_>>::declare(needs);));
+            .push(quote_spanned!(span=> <#ty as #private::FromRequest<'_>>::declare(#needs);));
         arg_names.push(arg);
     }
 
     // Whole expressions carry the user's span, so a failed bound is reported on their
     // tokens: the return type for `IntoOutcome`, the fn name for `Send`.
     let output_span = output.as_ref().map_or_else(|| ident.span(), Spanned::span);
+    // These two locals are used inside those expressions, where a mixed-site ident would move
+    // a failed `IntoOutcome` bound off the return type; a prefix keeps them apart instead.
+    let future = Ident::new("__postal_hooks_future", output_span);
+    let returned = Ident::new("__postal_hooks_returned", output_span);
     let invoke = if is_async {
         let outcome =
-            quote_spanned!(output_span=> ::postal_hooks::__private::outcome(future.await));
+            quote_spanned!(output_span=> ::postal_hooks::__private::outcome(#future.await));
         let boxed = quote_spanned!(ident.span()=>
             ::postal_hooks::__private::box_future(async move { #outcome })
         );
         quote! {
-            let future = #ident(event #(, #arg_names)*);
+            let #future = #ident(#event #(, #arg_names)*);
             #private::Invocation::Pending(#boxed)
         }
     } else {
-        let outcome = quote_spanned!(output_span=> ::postal_hooks::__private::outcome(returned));
+        let outcome = quote_spanned!(output_span=> ::postal_hooks::__private::outcome(#returned));
         quote! {
-            let returned = #ident(event #(, #arg_names)*);
+            let #returned = #ident(#event #(, #arg_names)*);
             #private::Invocation::Done(#outcome)
         }
     };
@@ -140,34 +158,34 @@ fn expand(item: &ItemFn, handler: Handler) -> TokenStream {
 
         // Registration lives in an anonymous const so its items cannot clash with the user's.
         const _: () = {
-            fn call<'a>(cx: &'a #private::CallContext<'a>) -> #private::Invocation<'a> {
+            fn #call_fn<'a>(#cx: &'a #private::CallContext<'a>) -> #private::Invocation<'a> {
                 #(#other_checks)*
-                let event = match #extract_event {
-                    #private::Result::Ok(event) => event,
-                    #private::Result::Err(error) => {
-                        return #private::Invocation::Done(#private::Result::Err(error));
+                let #event = match #extract_event {
+                    #private::Result::Ok(#event) => #event,
+                    #private::Result::Err(#error) => {
+                        return #private::Invocation::Done(#private::Result::Err(#error));
                     }
                 };
                 #(#extract_args)*
                 #invoke
             }
 
-            fn needs(needs: &mut #private::Vec<#private::StateNeed>) {
-                let _ = &needs;
+            fn #needs_fn(#needs: &mut #private::Vec<#private::StateNeed>) {
+                let _ = &#needs;
                 #(#declare_needs)*
             }
 
             #private::inventory::submit! {
                 #private::Handler::new(
                     #name,
-                    ::core::module_path!(),
-                    ::core::file!(),
-                    ::core::line!(),
+                    #private::module_path!(),
+                    #private::file!(),
+                    #private::line!(),
                     #filter,
                     #is_async,
                     #dedupe,
-                    call,
-                    needs,
+                    #call_fn,
+                    #needs_fn,
                 )
             }
         };

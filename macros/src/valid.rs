@@ -22,10 +22,21 @@ pub struct Handler {
 }
 
 pub enum Events {
-    /// Known event names, each once, with the span the user wrote it at.
-    Only(Vec<Ident>),
+    /// Known event names, each once, in the order and at the spans the user wrote them:
+    /// never empty.
+    Only { first: Ident, rest: Vec<Ident> },
     /// `*`.
     All,
+}
+
+impl Events {
+    /// The type a handler of these events is most likely to take, for messages.
+    fn first_type_name(&self) -> String {
+        match self {
+            Events::Only { first, .. } => first.to_string(),
+            Events::All => "Event".to_owned(),
+        }
+    }
 }
 
 /// Collects independent problems so one build reports them all.
@@ -54,10 +65,20 @@ pub fn validate(args: Args, item: &ItemFn) -> syn::Result<Handler> {
     let mut errors = Errors::default();
     let dedupe = args.dedupe.as_ref().is_none_or(|value| value.value);
     let events = check_events(args, &mut errors);
-    let (event_ty, extractors) = check_signature(item, &events, &mut errors);
+    let first_event = events
+        .as_ref()
+        .map_or_else(|| "EventName".to_owned(), Events::first_type_name);
+    let (event_ty, extractors) = check_signature(item, &first_event, &mut errors);
     if let Some(error) = errors.0 {
         return Err(error);
     }
+    // `check_events` reports an error whenever it finds no valid event name.
+    let events = events.ok_or_else(|| {
+        syn::Error::new(
+            Span::call_site(),
+            "`#[on_event]` could not read this handler's event names",
+        )
+    })?;
     // `check_signature` reports an error whenever it finds no event type.
     let event_ty = event_ty.ok_or_else(|| {
         syn::Error::new(
@@ -78,15 +99,24 @@ pub fn validate(args: Args, item: &ItemFn) -> syn::Result<Handler> {
     })
 }
 
-fn check_events(args: Args, errors: &mut Errors) -> Events {
+/// The fn's own problems, for when the attribute could not be parsed: one build then
+/// reports both.
+pub fn fn_problems(item: &ItemFn) -> Option<syn::Error> {
+    let mut errors = Errors::default();
+    check_signature(item, "EventName", &mut errors);
+    errors.0
+}
+
+/// The events to register for; `None` (with an error pushed) when no valid name is left.
+fn check_events(args: Args, errors: &mut Errors) -> Option<Events> {
     let names = match args.events {
-        EventsArg::All => return Events::All,
+        EventsArg::All => return Some(Events::All),
         EventsArg::Names(names) if names.is_empty() => {
             errors.push(
                 proc_macro2::Span::call_site(),
                 "`#[on_event]` needs at least one event name before its options, e.g. `#[on_event(MessageLoaded, dedupe = false)]`",
             );
-            return Events::Only(Vec::new());
+            return None;
         }
         EventsArg::Names(names) => names,
     };
@@ -114,13 +144,18 @@ fn check_events(args: Args, errors: &mut Errors) -> Events {
             seen.push(name);
         }
     }
-    Events::Only(seen)
+    let mut seen = seen.into_iter();
+    let first = seen.next()?;
+    Some(Events::Only {
+        first,
+        rest: seen.collect(),
+    })
 }
 
 /// Returns the event type (`T` of `&T`) and the extractor types.
 fn check_signature(
     item: &ItemFn,
-    events: &Events,
+    first_event: &str,
     errors: &mut Errors,
 ) -> (Option<Type>, Vec<Type>) {
     let sig = &item.sig;
@@ -142,12 +177,6 @@ fn check_signature(
         errors.push_spanned(variadic, "`#[on_event]` handlers cannot be variadic");
     }
 
-    let first_event = match events {
-        Events::Only(names) => names
-            .first()
-            .map_or_else(|| "EventName".to_owned(), Ident::to_string),
-        Events::All => "Event".to_owned(),
-    };
     let mut inputs = sig.inputs.iter();
     let event_ty = match inputs.next() {
         None => {

@@ -257,6 +257,24 @@ async fn each_event_reaches_its_handler_with_the_right_value() {
     }
 }
 
+/// Every body in `../shared/postal/payloads/` is checked above or in the MessageHeld test
+/// below: a fixture added later fails here until it gets its expectation.
+#[test]
+fn every_fixture_body_has_an_expectation() {
+    let mut covered: Vec<String> = expectations()
+        .into_iter()
+        .map(|(relative, ..)| relative.to_owned())
+        .chain(["MessageHeld.json".to_owned()])
+        .collect();
+    covered.sort();
+    let mut on_disk: Vec<String> = common::all_payloads()
+        .into_iter()
+        .map(|(relative, _)| relative)
+        .collect();
+    on_disk.sort();
+    assert_eq!(covered, on_disk);
+}
+
 #[tokio::test]
 async fn held_event_runs_its_handlers() {
     let report = dispatcher()

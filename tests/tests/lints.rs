@@ -67,6 +67,38 @@ fn tracked(_: &postal_hooks::events::Message) {}
 #[on_event(MessageSent)]
 fn r#type(_: &MessageSent) {}
 
+// Handlers named like the expansion's own locals and items. Regression: the generated
+// thunk once declared `cx`, `event`, `call` and `needs`, which hid these fns from it.
+mod expansion_names {
+    use postal_hooks::events::{MessageBounced, MessageSent};
+    use postal_hooks::{Meta, on_event};
+
+    #[on_event(MessageSent)]
+    pub(crate) fn event(_: &MessageSent) {}
+
+    #[on_event(MessageSent)]
+    pub(crate) fn cx(_: &MessageSent, _: &Meta) {}
+
+    #[on_event(MessageSent)]
+    pub(crate) async fn call(_: &MessageSent) {
+        std::future::ready(()).await;
+    }
+
+    #[on_event(MessageSent)]
+    pub(crate) fn needs(_: &MessageSent) {}
+
+    #[on_event(MessageBounced)]
+    pub(crate) async fn future(_: &MessageBounced, meta: &Meta) {
+        std::future::ready(meta.uuid()).await;
+    }
+
+    #[on_event(MessageBounced)]
+    pub(crate) fn returned(_: &MessageBounced) {}
+
+    #[on_event(MessageBounced)]
+    pub(crate) fn arg0(_: &MessageBounced, _: &Meta) {}
+}
+
 mod nested {
     use postal_hooks::events::MessageLoaded;
     use postal_hooks::on_event;
@@ -93,6 +125,13 @@ fn every_pass_case_is_registered() {
         [
             "lints::all_ten",
             "lints::everything",
+            "lints::expansion_names::arg0",
+            "lints::expansion_names::call",
+            "lints::expansion_names::cx",
+            "lints::expansion_names::event",
+            "lints::expansion_names::future",
+            "lints::expansion_names::needs",
+            "lints::expansion_names::returned",
             "lints::named_lifetimes",
             "lints::nested::in_a_module",
             "lints::private_async",
@@ -116,6 +155,19 @@ fn every_pass_case_is_registered() {
     );
     public_sync(&sample_sent());
     r#type(&sample_sent());
+    // And they run: the handlers named like the expansion's locals call the user's fns.
+    for sample in ["MessageSent", "MessageBounced"] {
+        let report = dispatcher
+            .dispatch_blocking(postal_hooks::testing::sample(sample).unwrap())
+            .unwrap();
+        assert!(report.is_success(), "{report}");
+        let ran = report
+            .runs()
+            .iter()
+            .filter(|run| run.handler().path().starts_with("lints::expansion_names::"))
+            .count();
+        assert_eq!(ran, if sample == "MessageSent" { 4 } else { 3 }, "{report}");
+    }
 }
 
 fn sample_sent() -> MessageSent {
