@@ -7,15 +7,77 @@ use crate::verify::WHERE_TO_GET_THE_KEY;
 use crate::{KeyError, Verifier};
 
 /// Listen address variable; default `127.0.0.1:3000`.
+///
+/// ```
+/// use postal_hooks::config::{ADDR_VAR, Config, PUBLIC_KEY_VAR};
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// let config = Config::from_lookup(|name| match name {
+///     ADDR_VAR => Some("0.0.0.0:8080".into()), // every interface, port 8080
+///     PUBLIC_KEY_VAR => Some(key.into()),
+///     _ => None,
+/// })?;
+/// assert_eq!(config.addr.port(), 8080);
+/// # Ok::<(), postal_hooks::config::ConfigError>(())
+/// ```
 pub const ADDR_VAR: &str = "POSTAL_HOOKS_ADDR";
+
 /// Postal's public key: PEM, a JWKS document or the DNS record, inline or as `@path`.
+///
+/// ```
+/// use postal_hooks::config::{Config, PUBLIC_KEY_VAR};
+///
+/// // `@path` reads the key from a file (e.g. a mounted secret).
+/// let key_file = concat!("@", env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem");
+/// let config = Config::from_lookup(|name| (name == PUBLIC_KEY_VAR).then(|| key_file.to_owned()))?;
+/// assert_eq!(config.verifier.keys()[0].bits(), 2048);
+/// # Ok::<(), postal_hooks::config::ConfigError>(())
+/// ```
 pub const PUBLIC_KEY_VAR: &str = "POSTAL_PUBLIC_KEY";
+
 /// `1` to accept legacy SHA-1-only signatures (Postal before 3.2).
+///
+/// ```
+/// use postal_hooks::config::{ALLOW_SHA1_VAR, Config, PUBLIC_KEY_VAR};
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// let config = Config::from_lookup(|name| match name {
+///     PUBLIC_KEY_VAR => Some(key.into()),
+///     ALLOW_SHA1_VAR => Some("1".into()),
+///     _ => None,
+/// })?;
+/// assert!(config.verifier.allows_sha1());
+/// # Ok::<(), postal_hooks::config::ConfigError>(())
+/// ```
 pub const ALLOW_SHA1_VAR: &str = "POSTAL_ALLOW_SHA1";
+
 /// A Redis URL to share idempotency records between replicas (in memory otherwise).
+///
+/// ```
+/// use postal_hooks::config::{Config, PUBLIC_KEY_VAR, REDIS_URL_VAR};
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// let config = Config::from_lookup(|name| match name {
+///     PUBLIC_KEY_VAR => Some(key.into()),
+///     REDIS_URL_VAR => Some("redis://redis.internal:6379/0".into()),
+///     _ => None,
+/// })?;
+/// assert_eq!(config.redis_url.as_deref(), Some("redis://redis.internal:6379/0"));
+/// # Ok::<(), postal_hooks::config::ConfigError>(())
+/// ```
 pub const REDIS_URL_VAR: &str = "POSTAL_HOOKS_REDIS_URL";
 
 /// The default listen address.
+///
+/// ```
+/// use postal_hooks::config::{Config, DEFAULT_ADDR, PUBLIC_KEY_VAR};
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// // Without `POSTAL_HOOKS_ADDR`: loopback only.
+/// let config = Config::from_lookup(|name| (name == PUBLIC_KEY_VAR).then(|| key.to_owned()))?;
+/// assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
+/// # Ok::<(), postal_hooks::config::ConfigError>(())
+/// ```
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// A receiver's settings as a deployment gives them, from environment variables:
@@ -109,6 +171,20 @@ impl Config {
 }
 
 /// A setting that is missing or wrong.
+///
+/// ```
+/// use postal_hooks::config::{ALLOW_SHA1_VAR, Config, ConfigError, PUBLIC_KEY_VAR};
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// let err = Config::from_lookup(|name| match name {
+///     PUBLIC_KEY_VAR => Some(key.into()),
+///     ALLOW_SHA1_VAR => Some("yes".into()),
+///     _ => None,
+/// })
+/// .unwrap_err();
+/// assert_eq!(err, ConfigError::AllowSha1 { value: "yes".into() });
+/// assert_eq!(err.to_string(), r#"POSTAL_ALLOW_SHA1="yes": use 1 or 0"#); // print it and exit
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {

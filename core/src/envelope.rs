@@ -18,6 +18,18 @@ use crate::{Event, ParseError, Timestamp};
 /// request was queued (about when the event happened), also the same on every retry.
 ///
 /// Serializing an `Envelope` writes the four keys back in Postal's order.
+///
+/// ```
+/// use postal_hooks::{Envelope, events::MessageSent};
+///
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageSent.json"));
+/// let envelope = Envelope::parse(body)?;
+/// assert_eq!(envelope.uuid(), "0b6e3a8c-2f41-4d7a-8e55-9c1d3b7a6f20"); // the same on every retry
+/// assert_eq!(envelope.event().name(), "MessageSent");
+/// let sent = envelope.event().get::<MessageSent>().expect("a MessageSent");
+/// assert_eq!(sent.message.to.as_deref(), Some("jane.doe@example.net"));
+/// # Ok::<(), postal_hooks::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope {
     event: Event,

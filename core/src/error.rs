@@ -29,6 +29,18 @@ pub struct ParseError {
 }
 
 /// The broad class of a [`ParseError`].
+///
+/// ```
+/// use postal_hooks::{Envelope, ParseErrorKind};
+///
+/// fn kind(body: &[u8]) -> ParseErrorKind {
+///     Envelope::parse(body).unwrap_err().kind()
+/// }
+/// assert_eq!(kind(b"<html>502 Bad Gateway</html>"), ParseErrorKind::NotJson);
+/// assert_eq!(kind(br#"{"event":"MessageSent",}"#), ParseErrorKind::Syntax);
+/// assert_eq!(kind(br#"{"event":"MessageSe"#), ParseErrorKind::Truncated); // cut off
+/// assert_eq!(kind(br#"{"event":"MessageSent"}"#), ParseErrorKind::Data); // fields missing
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ParseErrorKind {

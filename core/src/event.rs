@@ -235,6 +235,18 @@ pub(crate) struct PayloadSeed<'n> {
 }
 
 /// The payload of an [`Event::Unknown`], kept as the exact JSON text received.
+///
+/// ```
+/// use postal_hooks::{Envelope, Event};
+///
+/// // An event newer than this version of postal-hooks is delivered, not rejected.
+/// let body = br#"{"event":"MessageArchived","timestamp":1.5,"payload":{"id": 7},"uuid":"u"}"#;
+/// let envelope = Envelope::parse(body)?;
+/// let Event::Unknown { name, payload } = envelope.event() else { unreachable!() };
+/// assert_eq!(name, "MessageArchived");
+/// assert_eq!(payload.get(), r#"{"id": 7}"#); // byte for byte
+/// # Ok::<(), postal_hooks::ParseError>(())
+/// ```
 #[derive(Clone)]
 pub struct RawPayload(Box<RawValue>);
 

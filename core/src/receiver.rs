@@ -8,6 +8,21 @@ use crate::block_on::block_on;
 use crate::{Dispatcher, Envelope, Headers, ParseError, Report, Verifier, VerifyError};
 
 /// The default body limit: 1 MiB (Postal's bodies are a few KiB).
+///
+/// ```
+/// use postal_hooks::{DEFAULT_MAX_BODY_BYTES, Dispatcher, Receiver, Verifier};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// # let dispatcher = Dispatcher::builder().without_registered_handlers().allow_no_handlers().build()?;
+/// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
+/// assert_eq!(receiver.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+/// let receiver = receiver.with_max_body_bytes(64 * 1024); // 413 above 64 KiB
+/// let too_big = vec![b' '; 64 * 1024 + 1];
+/// let reply = receiver.receive_blocking("POST", &[("Content-Type", "application/json")], &too_big);
+/// assert_eq!(reply.status(), 413);
+/// # Ok(()) }
+/// ```
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// A webhook endpoint: a [`Verifier`], a [`Dispatcher`] and limits.
@@ -227,6 +242,21 @@ fn check_content_type(headers: &impl Headers) -> Result<(), ReceiveError> {
 }
 
 /// Why a request was answered without running handlers.
+///
+/// ```
+/// use postal_hooks::{Dispatcher, ReceiveError, Receiver, Verifier};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// # let dispatcher = Dispatcher::builder().without_registered_handlers().allow_no_handlers().build()?;
+/// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
+/// let err = receiver.check_head("GET", &[("Content-Type", "application/json")], None).unwrap_err();
+/// assert!(matches!(&err, ReceiveError::MethodNotAllowed { method } if method == "GET"));
+/// assert_eq!(err.http_status(), 405);
+/// let reply = receiver.receive_blocking("POST", &[("Content-Type", "text/plain")], b"hi");
+/// assert!(matches!(reply.error(), Some(ReceiveError::UnsupportedMediaType { .. })));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ReceiveError {
@@ -345,6 +375,22 @@ fn log_refusal(error: &ReceiveError) {
 }
 
 /// A receiver's answer: the status, a short text body, and what happened.
+///
+/// ```
+/// use postal_hooks::{Dispatcher, Receiver, Verifier, events::MessageBounced};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// # let body: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json"));
+/// # let headers = [("Content-Type", "application/json"), ("X-Postal-Signature-256", "ErGBXr4miZqc08NHg/1vimtaPIgv+Lo3HDBlYgmUALUgKCtyT8BYxDHe6ukqaCLUQDZA+N/swpPIhz8BZyJtzmbQiPQIoJb8qNj/CbD2Tu/k9EdEcg530DbuKHUfc1JMRKpQv3ilXTL26atkOqyXMJxJFh3yGjuwuB+KJju313JNxCumRvpiZUZ1U0DIfpfj7+COMnDT/n8Yalfa5swqJOrdQR3nMjbGiEKpIreXBWsCiDitOefVnR/MjvRwfirF68NKHwsI24xcE0QfuonXmmFrunxrQYUfezetbs1Qu19svNGeRS4FIQndV0B5Z+Ji64d1iylnBiKlljrPz2hESw==")];
+/// let dispatcher = Dispatcher::builder().without_registered_handlers().on(|_: &MessageBounced| {}).build()?;
+/// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
+/// let reply = receiver.receive_blocking("POST", &headers, body);
+/// // Answer Postal with the status and body; the report says what ran.
+/// assert_eq!((reply.status(), reply.body()), (200, "ok: 1 handler(s) ran"));
+/// assert_eq!(reply.report().map(|report| report.runs().len()), Some(1));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Reply {
     status: u16,

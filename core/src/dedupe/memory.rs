@@ -37,6 +37,15 @@ pub struct MemoryStore {
 }
 
 /// The default bound on remembered uuids.
+///
+/// ```
+/// use postal_hooks::dedupe::{DEFAULT_MAX_ENTRIES, MemoryStore};
+///
+/// assert_eq!(DEFAULT_MAX_ENTRIES, 100_000);
+/// // A smaller bound for a small deployment: the oldest finished uuids go first.
+/// let store = MemoryStore::new().with_max_entries(DEFAULT_MAX_ENTRIES / 10);
+/// # let _ = store;
+/// ```
 pub const DEFAULT_MAX_ENTRIES: usize = 100_000;
 
 #[derive(Debug, Default)]

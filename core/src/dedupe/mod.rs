@@ -26,7 +26,7 @@ mod redis;
 use std::fmt;
 use std::time::Duration;
 
-pub use memory::MemoryStore;
+pub use memory::{DEFAULT_MAX_ENTRIES, MemoryStore};
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
 
@@ -34,15 +34,54 @@ pub use crate::handler::BoxFuture;
 
 /// How long a claim lasts by default: well past Postal's 5 s timeout, and under its first
 /// retry (2 minutes later), so a crashed worker's claim is gone when the retry comes.
+///
+/// ```
+/// use postal_hooks::{Dispatcher, dedupe::DEFAULT_LEASE, events::MessageSent};
+/// use std::time::Duration;
+///
+/// assert_eq!(DEFAULT_LEASE, Duration::from_secs(60));
+/// let dispatcher = Dispatcher::builder()
+///     .without_registered_handlers()
+///     .on(|sent: &MessageSent| println!("{}", sent.message.id))
+///     .lease(DEFAULT_LEASE * 5) // see `DispatcherBuilder::lease`
+///     .build()?;
+/// # Ok::<(), postal_hooks::BuildError>(())
+/// ```
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
 /// How long records are kept by default: Postal's retries span about 36 minutes.
+///
+/// ```
+/// use postal_hooks::dedupe::{DEFAULT_RETENTION, MemoryStore};
+/// use std::time::Duration;
+///
+/// assert_eq!(DEFAULT_RETENTION, Duration::from_secs(60 * 60));
+/// // Remember each uuid for a day instead of an hour.
+/// let store = MemoryStore::new().with_retention(DEFAULT_RETENTION * 24);
+/// assert!(store.is_empty());
+/// ```
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(60 * 60);
 
 /// Where the dispatcher records, per envelope `uuid`, which handlers succeeded and whether
 /// a delivery is in progress. Implement it to keep the records elsewhere.
 ///
 /// All three operations must be atomic with respect to each other for the same `uuid`.
+///
+/// ```
+/// use postal_hooks::{Dispatcher, Outcome, dedupe::MemoryStore, events::MessageSent};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageSent.json"));
+/// let dispatcher = Dispatcher::builder()
+///     .without_registered_handlers()
+///     .idempotency_store(MemoryStore::new()) // or your own `impl IdempotencyStore`
+///     .on(|sent: &MessageSent| println!("delivered to {:?}", sent.message.to))
+///     .build()?;
+/// dispatcher.dispatch_blocking(body)?;
+/// let retry = dispatcher.dispatch_blocking(body)?; // Postal retries with the same uuid
+/// assert_eq!(retry.runs()[0].outcome(), &Outcome::Skipped);
+/// # Ok(()) }
+/// ```
 pub trait IdempotencyStore: Send + Sync + 'static {
     /// Claims `uuid` for `lease` unless another live claim holds it. On success, gives the
     /// handlers recorded as done for it.
@@ -87,6 +126,20 @@ pub trait IdempotencyStore: Send + Sync + 'static {
 }
 
 /// The answer to [`IdempotencyStore::claim`].
+///
+/// ```
+/// use postal_hooks::dedupe::{Claim, DEFAULT_LEASE, IdempotencyStore, MemoryStore, StoreError};
+///
+/// # async fn demo() -> Result<(), StoreError> {
+/// let store = MemoryStore::new();
+/// let Claim::Acquired { token, done } = store.claim("7c4a2e96", DEFAULT_LEASE).await? else {
+///     unreachable!("nobody holds a new uuid");
+/// };
+/// assert!(done.is_empty()); // no handler has succeeded for this uuid yet
+/// assert_eq!(store.claim("7c4a2e96", DEFAULT_LEASE).await?, Claim::InProgress); // answered 409
+/// store.release("7c4a2e96", &token).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
     /// This delivery holds the uuid; `done` lists the handlers that already succeeded.
@@ -101,6 +154,15 @@ pub enum Claim {
 }
 
 /// A claim's identity: random, so a late release cannot end someone else's claim.
+///
+/// ```
+/// use postal_hooks::dedupe::ClaimToken;
+///
+/// // A store hands one out with each `Claim::Acquired`; `release` ends only the claim it names.
+/// assert_ne!(ClaimToken::random(), ClaimToken::random());
+/// let token = ClaimToken::new("worker-1:42");
+/// assert_eq!(token.as_str(), "worker-1:42");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClaimToken(String);
 
@@ -153,6 +215,14 @@ fn fallback_token() -> String {
 
 /// The store could not be reached or answered wrongly: the delivery is refused with 503
 /// so Postal retries, rather than run without the check.
+///
+/// ```
+/// use postal_hooks::dedupe::StoreError;
+///
+/// // In an `IdempotencyStore` implementation, when the backend does not answer:
+/// let error = StoreError::new("connection refused (10.0.0.5:6379)");
+/// assert_eq!(error.to_string(), "idempotency store unavailable: connection refused (10.0.0.5:6379)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError {
     message: String,

@@ -9,6 +9,20 @@ use crate::Timestamp;
 
 /// The payload shared by [`MessageSent`], [`MessageDelayed`], [`MessageDeliveryFailed`] and
 /// [`MessageHeld`]: one delivery attempt of one message.
+///
+/// ```
+/// use postal_hooks::{Envelope, events::{Delivery, DeliveryStatus, MessageDeliveryFailed}};
+///
+/// fn describe(delivery: &Delivery) -> String {
+///     format!("{:?} {}: {}", delivery.message.to, delivery.status, delivery.output)
+/// }
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageDeliveryFailed.json"));
+/// let envelope = Envelope::parse(body)?;
+/// let failed: &MessageDeliveryFailed = envelope.event().get().expect("a MessageDeliveryFailed");
+/// assert_eq!(failed.status, DeliveryStatus::HardFail);
+/// assert!(describe(failed).contains("HardFail: 550 5.1.1")); // each of the four derefs to `Delivery`
+/// # Ok::<(), postal_hooks::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivery {
     /// The message this delivery belongs to.

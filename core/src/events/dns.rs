@@ -9,6 +9,20 @@ use crate::Timestamp;
 /// `DomainDNSError`: Postal's hourly DNS check found a problem with a domain.
 ///
 /// Each `*_error` is `None` exactly when its `*_status` is `Ok` (in what Postal produces).
+///
+/// ```
+/// use postal_hooks::{Envelope, events::{DnsStatus, DomainDNSError}};
+///
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/DomainDNSError.json"));
+/// let envelope = Envelope::parse(body)?;
+/// let dns: &DomainDNSError = envelope.event().get().expect("a DomainDNSError");
+/// assert_eq!(dns.domain, "acme.example");
+/// assert_eq!(dns.spf_status, DnsStatus::Ok);
+/// assert_eq!(dns.mx_status, DnsStatus::Missing);
+/// assert_eq!(dns.mx_error.as_deref(), Some("There are no MX records for acme.example"));
+/// assert_ne!(dns.uuid, envelope.uuid()); // the domain's uuid, not the request's
+/// # Ok::<(), postal_hooks::ParseError>(())
+/// ```
 #[allow(clippy::upper_case_acronyms)] // named exactly as Postal names the event
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainDNSError {

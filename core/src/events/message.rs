@@ -10,6 +10,19 @@ use crate::Timestamp;
 /// `id` and `token` together address the message in Postal's API. `to`, `from` and `subject`
 /// are strings in practice but typed as `Option` because Postal does not guarantee them; a
 /// bounce's `from` arrives as `Some("")` (the null sender), never rewritten.
+///
+/// ```
+/// use postal_hooks::{Envelope, events::{Direction, MessageLoaded}};
+///
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageLoaded.json"));
+/// let envelope = Envelope::parse(body)?;
+/// let message = &envelope.event().get::<MessageLoaded>().expect("a MessageLoaded").message;
+/// assert_eq!(message.direction, Direction::Outgoing);
+/// assert_eq!(message.tag.as_deref(), Some("receipt"));
+/// // `id` and `token` address the message in Postal's API.
+/// assert_eq!((message.id, message.token.as_str()), (48213, "Xq8vT2mLp0aZ3kNc"));
+/// # Ok::<(), postal_hooks::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// The message's id in its mail server's message database (unique per server only).

@@ -6,6 +6,20 @@ use super::Server;
 use super::newtype::shared_payload_event;
 
 /// The payload shared by [`SendLimitApproaching`] and [`SendLimitExceeded`].
+///
+/// ```
+/// use postal_hooks::{Envelope, events::{SendLimit, SendLimitApproaching}};
+///
+/// fn percent_used(limit: &SendLimit) -> Option<u64> {
+///     limit.limit.and_then(|max| (limit.volume * 100).checked_div(max))
+/// }
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/SendLimitApproaching.json"));
+/// let envelope = Envelope::parse(body)?;
+/// let approaching: &SendLimitApproaching = envelope.event().get().expect("a SendLimitApproaching");
+/// assert_eq!(approaching.server.permalink, "acme-transactional");
+/// assert_eq!(percent_used(approaching), Some(90)); // both events deref to `SendLimit`
+/// # Ok::<(), postal_hooks::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SendLimit {
     /// The server whose limit is concerned.

@@ -7,6 +7,19 @@ use serde::{Deserialize, Serialize};
 use super::Message;
 
 /// `MessageLinkClicked`: a tracked link was requested (every request, scanners included).
+///
+/// ```
+/// use postal_hooks::{Envelope, events::MessageLinkClicked};
+/// use std::net::IpAddr;
+///
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageLinkClicked.json"));
+/// let envelope = Envelope::parse(body)?;
+/// let click: &MessageLinkClicked = envelope.event().get().expect("a MessageLinkClicked");
+/// assert_eq!(click.url, "https://acme.example/account/invoices/1042?utm_source=email&utm_medium=receipt");
+/// assert_eq!(click.ip(), Some(IpAddr::from([203, 0, 113, 77])));
+/// assert_eq!(click.message.to.as_deref(), Some("jane.doe@example.net"));
+/// # Ok::<(), postal_hooks::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageLinkClicked {
     /// The message the link was in.
@@ -22,6 +35,19 @@ pub struct MessageLinkClicked {
 }
 
 /// `MessageLoaded`: the open-tracking pixel was requested (every load, not only the first).
+///
+/// ```
+/// use postal_hooks::{Envelope, events::MessageLoaded};
+///
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageLoaded.json"));
+/// let envelope = Envelope::parse(body)?;
+/// let opened: &MessageLoaded = envelope.event().get().expect("a MessageLoaded");
+/// assert_eq!(opened.message.id, 48213);
+/// assert_eq!(opened.ip_address, "198.51.100.23");
+/// // Often an image proxy rather than the reader's own client:
+/// assert!(opened.user_agent.as_deref().unwrap_or_default().contains("GoogleImageProxy"));
+/// # Ok::<(), postal_hooks::ParseError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageLoaded {
     /// The message that was opened.

@@ -9,6 +9,16 @@ pub(crate) const WHERE_TO_GET_THE_KEY: &str = "get Postal's public key from \
     or as PEM with `openssl rsa -in signing.key -pubout`";
 
 /// Why a public key could not be read or used.
+///
+/// ```
+/// use postal_hooks::{KeyError, PublicKey, Verifier};
+///
+/// assert_eq!(Verifier::new(Vec::<PublicKey>::new()).unwrap_err(), KeyError::NoKeys);
+/// let err = PublicKey::parse_all("not a key").unwrap_err();
+/// assert_eq!(err, KeyError::NotRecognised);
+/// // Fail at startup with the message: it says which forms work and where to get Postal's key.
+/// assert!(err.to_string().contains("/.well-known/jwks.json"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyError {
@@ -74,6 +84,19 @@ impl fmt::Display for KeyError {
 impl std::error::Error for KeyError {}
 
 /// Why a request's signature was refused (answer 401).
+///
+/// ```
+/// use postal_hooks::{Verifier, VerifyError};
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// let verifier = Verifier::from_key_text(key)?;
+/// let body = br#"{"event":"MessageSent"}"#;
+/// let unsigned = verifier.verify(&[("Content-Type", "application/json")], body);
+/// assert_eq!(unsigned, Err(VerifyError::MissingSignature));
+/// let sha1_only = verifier.verify(&[("X-Postal-Signature", "c2lnbmF0dXJl")], body);
+/// assert_eq!(sha1_only, Err(VerifyError::Sha1NotAllowed)); // unless `.allow_sha1(true)`
+/// # Ok::<(), postal_hooks::KeyError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum VerifyError {

@@ -16,6 +16,17 @@ use spki::SubjectPublicKeyInfoRef;
 use super::KeyError;
 
 /// The smallest RSA modulus accepted: Postal's official installer generates 1024-bit keys.
+///
+/// ```
+/// use postal_hooks::{KeyError, MIN_KEY_BITS, PublicKey};
+///
+/// # let pem = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// assert!(PublicKey::from_pem(pem)?.bits() >= MIN_KEY_BITS);
+/// // A 512-bit key (the `p=` value of a DNS record) is refused.
+/// let small = "p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBANTf3E4R/fUtSx5VIx9VdfUyciU4OiVS/nVDV+oFdvtXJWTSQ1suqm0piWQDCIJ00sZImYV6XfmU2/VZHYYD5UMCAwEAAQ==";
+/// assert_eq!(PublicKey::from_dns_record(small).unwrap_err(), KeyError::TooSmall { bits: 512 });
+/// # Ok::<(), KeyError>(())
+/// ```
 pub const MIN_KEY_BITS: usize = 1024;
 
 /// One of Postal's RSA public keys, parsed once and ready to verify signatures.

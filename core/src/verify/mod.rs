@@ -16,10 +16,41 @@ pub use key::{MIN_KEY_BITS, PublicKey};
 use crate::Headers;
 
 /// The SHA-256 signature header (Postal 3.2+).
+///
+/// ```
+/// use postal_hooks::{SIGNATURE_256, SIGNATURE_KID, Verified, Verifier};
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json"));
+/// # let signature = "ErGBXr4miZqc08NHg/1vimtaPIgv+Lo3HDBlYgmUALUgKCtyT8BYxDHe6ukqaCLUQDZA+N/swpPIhz8BZyJtzmbQiPQIoJb8qNj/CbD2Tu/k9EdEcg530DbuKHUfc1JMRKpQv3ilXTL26atkOqyXMJxJFh3yGjuwuB+KJju313JNxCumRvpiZUZ1U0DIfpfj7+COMnDT/n8Yalfa5swqJOrdQR3nMjbGiEKpIreXBWsCiDitOefVnR/MjvRwfirF68NKHwsI24xcE0QfuonXmmFrunxrQYUfezetbs1Qu19svNGeRS4FIQndV0B5Z+Ji64d1iylnBiKlljrPz2hESw==";
+/// let verifier = Verifier::from_key_text(key)?;
+/// // E.g. a test client, or headers taken from a framework that needs the names.
+/// let headers = [(SIGNATURE_256, signature), (SIGNATURE_KID, verifier.keys()[0].kid())];
+/// assert!(matches!(verifier.verify(&headers, body)?, Verified::Sha256 { .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const SIGNATURE_256: &str = "X-Postal-Signature-256";
+
 /// The legacy SHA-1 signature header (every Postal version since 2017).
+///
+/// ```
+/// use postal_hooks::{Headers, SIGNATURE_256, SIGNATURE_SHA1};
+///
+/// // A request from Postal before 3.2 carries only this header; see `SIGNATURE_256`.
+/// let headers = [("x-postal-signature", "c2lnbmF0dXJl")];
+/// assert!(headers.header(SIGNATURE_SHA1).is_some() && headers.header(SIGNATURE_256).is_none());
+/// ```
 pub const SIGNATURE_SHA1: &str = "X-Postal-Signature";
+
 /// The key id header (Postal 3.2+), spelled as it arrives on the wire.
+///
+/// ```
+/// use postal_hooks::{Headers, SIGNATURE_KID};
+///
+/// // Names which of Postal's keys signed (see `PublicKey::kid` and `SIGNATURE_256`).
+/// let headers = [("x-postal-signature-kid", "78d66404005aa63f")]; // any case matches
+/// assert_eq!(headers.header(SIGNATURE_KID), Some(&b"78d66404005aa63f"[..]));
+/// ```
 pub const SIGNATURE_KID: &str = "X-Postal-Signature-Kid";
 
 /// Checks Postal's RSA signatures over the raw request body.
@@ -62,6 +93,21 @@ struct Inner {
 }
 
 /// Which check let a request through.
+///
+/// ```
+/// use postal_hooks::{SIGNATURE_256, Verified, Verifier};
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json"));
+/// # let headers = [(SIGNATURE_256, "ErGBXr4miZqc08NHg/1vimtaPIgv+Lo3HDBlYgmUALUgKCtyT8BYxDHe6ukqaCLUQDZA+N/swpPIhz8BZyJtzmbQiPQIoJb8qNj/CbD2Tu/k9EdEcg530DbuKHUfc1JMRKpQv3ilXTL26atkOqyXMJxJFh3yGjuwuB+KJju313JNxCumRvpiZUZ1U0DIfpfj7+COMnDT/n8Yalfa5swqJOrdQR3nMjbGiEKpIreXBWsCiDitOefVnR/MjvRwfirF68NKHwsI24xcE0QfuonXmmFrunxrQYUfezetbs1Qu19svNGeRS4FIQndV0B5Z+Ji64d1iylnBiKlljrPz2hESw==")];
+/// let verifier = Verifier::from_key_text(key)?;
+/// match verifier.verify(&headers, body)? {
+///     Verified::Sha256 { kid } => assert_eq!(kid, "78d66404005aa63fe93defe2de44269a737a434d6a7c06a8d0f0f4db7da9d7b8"),
+///     Verified::Sha1 { kid } => println!("legacy SHA-1 signature by {kid}: upgrade Postal"),
+///     other => panic!("unexpected {other:?}"), // `Unverified`: an insecure verifier
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Verified {
