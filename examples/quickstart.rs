@@ -10,52 +10,13 @@ use postal_hooks::events::{
     DomainDNSError, MessageBounced, MessageDelayed, MessageDeliveryFailed, MessageHeld,
     MessageLinkClicked, MessageLoaded, MessageSent, SendLimitApproaching, SendLimitExceeded,
 };
+use postal_hooks::testing::SAMPLES;
 use postal_hooks::{Dispatcher, Meta, Outcome, on_event};
 
-/// The exact bodies Postal 3.3.6 sends: one per event, then two variants (a message received
-/// into an HTTP endpoint, and a delay with no SMTP server to try), copied from Postal's
-/// fixtures into `core/samples/`.
-const SAMPLES: [(&str, &[u8]); 12] = [
-    (
-        "MessageSent",
-        include_bytes!("../core/samples/MessageSent.json"),
-    ),
-    (
-        "MessageDelayed",
-        include_bytes!("../core/samples/MessageDelayed.json"),
-    ),
-    (
-        "MessageDeliveryFailed",
-        include_bytes!("../core/samples/MessageDeliveryFailed.json"),
-    ),
-    (
-        "MessageHeld",
-        include_bytes!("../core/samples/MessageHeld.json"),
-    ),
-    (
-        "MessageBounced",
-        include_bytes!("../core/samples/MessageBounced.json"),
-    ),
-    (
-        "MessageLinkClicked",
-        include_bytes!("../core/samples/MessageLinkClicked.json"),
-    ),
-    (
-        "MessageLoaded",
-        include_bytes!("../core/samples/MessageLoaded.json"),
-    ),
-    (
-        "DomainDNSError",
-        include_bytes!("../core/samples/DomainDNSError.json"),
-    ),
-    (
-        "SendLimitApproaching",
-        include_bytes!("../core/samples/SendLimitApproaching.json"),
-    ),
-    (
-        "SendLimitExceeded",
-        include_bytes!("../core/samples/SendLimitExceeded.json"),
-    ),
+/// Two more bodies Postal sends, besides the ten in `postal_hooks::testing::SAMPLES` (one
+/// per event): a message received into an HTTP endpoint, and a delay with no SMTP server to
+/// try. Copied from Postal's fixtures into `core/samples/variants/`.
+const VARIANTS: [(&str, &[u8]); 2] = [
     (
         "variants/MessageSent.incoming_http_endpoint",
         include_bytes!("../core/samples/variants/MessageSent.incoming_http_endpoint.json"),
@@ -151,7 +112,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for handler in dispatcher.handlers() {
         println!("  {handler}");
     }
-    for (sample, body) in SAMPLES {
+    for &(sample, body) in SAMPLES.iter().chain(&VARIANTS) {
         println!("\n{sample} ({} bytes)", body.len());
         let report = dispatcher.dispatch(body).await?;
         for run in report.runs() {
@@ -161,10 +122,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Each sample has exactly one handler above; anything else is a bug in this example
         // (or a handler that failed), and the run must say so with a non-zero exit.
         let ran_once = matches!(report.runs(), [run] if *run.outcome() == Outcome::Ok);
-        if !report.is_success() || !ran_once {
+        if !ran_once {
             return Err(format!("{sample}: expected one successful handler, got: {report}").into());
         }
     }
-    println!("\nall {} samples handled", SAMPLES.len());
+    println!("\nall {} samples handled", SAMPLES.len() + VARIANTS.len());
     Ok(())
 }

@@ -82,8 +82,10 @@ impl DispatcherBuilder {
         self
     }
 
-    /// How long a delivery's claim on its uuid lasts (default 60 s). Longer than your
-    /// slowest handler run; a crashed worker's claim frees the event after it.
+    /// How long a delivery's claim on its uuid lasts unless renewed (default 60 s). The
+    /// store keeps the claim alive while the handlers run, so this does not bound them: it
+    /// bounds how long a crashed worker's claim blocks Postal's retries. Keep it under
+    /// Postal's first retry, 2 minutes after the first attempt.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self

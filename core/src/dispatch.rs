@@ -145,16 +145,14 @@ impl Dispatcher {
         let (event, timestamp, uuid) = Envelope::parse(body)?.into_parts();
         let meta = Meta::for_event(&event, Some(uuid), Some(timestamp));
         // The event stays here and the handlers borrow it: no copy of it per await level.
-        let (runs, not_run) = self.run_for(&event, &meta).await;
-        Ok(Report::new(meta, runs, not_run))
+        Ok(self.report_for(&event, meta).await)
     }
 
     /// Runs the handlers for an envelope parsed earlier.
     pub async fn dispatch_envelope(&self, envelope: Envelope) -> Report {
         let (event, timestamp, uuid) = envelope.into_parts();
         let meta = Meta::for_event(&event, Some(uuid), Some(timestamp));
-        let (runs, not_run) = self.run_for(&event, &meta).await;
-        Report::new(meta, runs, not_run)
+        self.report_for(&event, meta).await
     }
 
     /// Parses a bare payload (no envelope) for the event `name` and runs its handlers.
@@ -166,13 +164,17 @@ impl Dispatcher {
     pub async fn dispatch_payload(&self, name: &str, payload: &[u8]) -> Result<Report, ParseError> {
         let event = Event::from_payload(name, payload)?;
         let meta = Meta::for_event(&event, None, None);
-        let (runs, not_run) = self.run_for(&event, &meta).await;
-        Ok(Report::new(meta, runs, not_run))
+        Ok(self.report_for(&event, meta).await)
     }
 
     /// Runs the handlers for an event.
     pub async fn dispatch_event(&self, event: Event, meta: Meta) -> Report {
-        let (runs, not_run) = self.run_for(&event, &meta).await;
+        self.report_for(&event, meta).await
+    }
+
+    /// Runs the handlers routed to `event` and reports on them.
+    async fn report_for(&self, event: &Event, meta: Meta) -> Report {
+        let (runs, not_run) = self.run_for(event, &meta).await;
         Report::new(meta, runs, not_run)
     }
 

@@ -28,7 +28,7 @@
 //! # let headers = [
 //! #     ("Content-Type", "application/json"),
 //! #     ("X-Postal-Signature-Kid", "78d66404005aa63fe93defe2de44269a737a434d6a7c06a8d0f0f4db7da9d7b8"),
-//! #     ("X-Postal-Signature-256", "ErGBXr4miZqc08NHg/1vimtaPIgv+Lo3HDBlYgmUALUgKCtyT8BYxDHe6ukqaCLUQDZA+N/swpPIhz8BZyJtzmbQiPQIoJb8qNj/CbD2Tu/k9EdEcg530DbuKHUfc1JMRKpQv3ilXTL26atkOqyXMJxJFh3yGjuwuB+KJju313JNxCumRvpiZUZ1U0DIfpfj7+COMnDT/n8Yalfa5swqJOrdQR3nMjbGiEKpIreXBWsCiDitOefVnR/MjvRwfirF68NKHwsI24xcE0QfuonXmmFrunxrQYUfezetbs1Qu19svNGeRS4FIQndV0B5Z+Ji64d1iylnBiKlljrPz2hESw=="),
+//! #     ("X-Postal-Signature-256", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json.sig256")).trim()),
 //! # ];
 //! // Once, at startup: every #[on_event] handler, and Postal's public key.
 //! let dispatcher = Dispatcher::builder().build()?;

@@ -382,7 +382,7 @@ fn log_refusal(error: &ReceiveError) {
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
 /// # let body: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json"));
-/// # let headers = [("Content-Type", "application/json"), ("X-Postal-Signature-256", "ErGBXr4miZqc08NHg/1vimtaPIgv+Lo3HDBlYgmUALUgKCtyT8BYxDHe6ukqaCLUQDZA+N/swpPIhz8BZyJtzmbQiPQIoJb8qNj/CbD2Tu/k9EdEcg530DbuKHUfc1JMRKpQv3ilXTL26atkOqyXMJxJFh3yGjuwuB+KJju313JNxCumRvpiZUZ1U0DIfpfj7+COMnDT/n8Yalfa5swqJOrdQR3nMjbGiEKpIreXBWsCiDitOefVnR/MjvRwfirF68NKHwsI24xcE0QfuonXmmFrunxrQYUfezetbs1Qu19svNGeRS4FIQndV0B5Z+Ji64d1iylnBiKlljrPz2hESw==")];
+/// # let headers = [("Content-Type", "application/json"), ("X-Postal-Signature-256", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json.sig256")).trim())];
 /// let dispatcher = Dispatcher::builder().without_registered_handlers().on(|_: &MessageBounced| {}).build()?;
 /// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
 /// let reply = receiver.receive_blocking("POST", &headers, body);

@@ -32,16 +32,7 @@ fn try_expand(args: TokenStream, item: TokenStream) -> TokenStream {
         // Not an item at all: rustc reports the syntax error itself.
         Err(_) => return item,
     };
-    let args = match syn::parse2::<Args>(args) {
-        Ok(args) => args,
-        Err(mut error) => {
-            if let Some(fn_errors) = valid::fn_problems(&item_fn) {
-                error.combine(fn_errors);
-            }
-            return with_error(quote!(#item_fn), error);
-        }
-    };
-    match valid::validate(args, &item_fn) {
+    match valid::validate(syn::parse2::<Args>(args), &item_fn) {
         Ok(handler) => expand(&item_fn, handler),
         Err(error) => with_error(quote!(#item_fn), error),
     }
@@ -113,7 +104,7 @@ fn expand(item: &ItemFn, handler: Handler) -> TokenStream {
     let mut declare_needs = Vec::new();
     for (index, mut ty) in extractors.into_iter().enumerate() {
         EraseLifetimes.visit_type_mut(&mut ty);
-        let arg = Ident::new(&format!("arg{index}"), Span::mixed_site());
+        let arg = local(&format!("arg{index}"));
         let span = ty.span();
         extract_args.push(quote_spanned!(span=>
             let #arg = match <#ty as #private::FromRequest<'_>>::from_request(#cx) {

@@ -44,27 +44,36 @@ impl Events {
 struct Errors(Option<syn::Error>);
 
 impl Errors {
-    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
-        let error = syn::Error::new(span, message);
+    fn add(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(errors) => errors.combine(error),
             None => self.0 = Some(error),
         }
+    }
+
+    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.add(syn::Error::new(span, message));
     }
 
     fn push_spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
-        let error = syn::Error::new_spanned(tokens, message);
-        match &mut self.0 {
-            Some(errors) => errors.combine(error),
-            None => self.0 = Some(error),
-        }
+        self.add(syn::Error::new_spanned(tokens, message));
     }
 }
 
-pub fn validate(args: Args, item: &ItemFn) -> syn::Result<Handler> {
+/// Checks the attribute's arguments (or reports why they did not parse) and the fn
+/// together, so one build shows every problem.
+pub fn validate(args: syn::Result<Args>, item: &ItemFn) -> syn::Result<Handler> {
     let mut errors = Errors::default();
-    let dedupe = args.dedupe.as_ref().is_none_or(|value| value.value);
-    let events = check_events(args, &mut errors);
+    let (dedupe, events) = match args {
+        Ok(args) => (
+            args.dedupe.as_ref().is_none_or(|value| value.value),
+            check_events(args, &mut errors),
+        ),
+        Err(error) => {
+            errors.add(error);
+            (true, None)
+        }
+    };
     let first_event = events
         .as_ref()
         .map_or_else(|| "EventName".to_owned(), Events::first_type_name);
@@ -72,7 +81,8 @@ pub fn validate(args: Args, item: &ItemFn) -> syn::Result<Handler> {
     if let Some(error) = errors.0 {
         return Err(error);
     }
-    // `check_events` reports an error whenever it finds no valid event name.
+    // The arguments parsed, and `check_events` reports an error whenever it finds no valid
+    // event name.
     let events = events.ok_or_else(|| {
         syn::Error::new(
             Span::call_site(),
@@ -97,14 +107,6 @@ pub fn validate(args: Args, item: &ItemFn) -> syn::Result<Handler> {
         extractors,
         output,
     })
-}
-
-/// The fn's own problems, for when the attribute could not be parsed: one build then
-/// reports both.
-pub fn fn_problems(item: &ItemFn) -> Option<syn::Error> {
-    let mut errors = Errors::default();
-    check_signature(item, "EventName", &mut errors);
-    errors.0
 }
 
 /// The events to register for; `None` (with an error pushed) when no valid name is left.

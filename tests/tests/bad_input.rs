@@ -13,6 +13,13 @@ fn sent_with(from: &str, to: &str) -> Vec<u8> {
     body.replacen(from, to, 1).into_bytes()
 }
 
+/// `body` with each `\u{1}` placeholder byte replaced by `byte` (which a `&str` cannot hold).
+fn with_raw_byte(body: Vec<u8>, byte: u8) -> Vec<u8> {
+    body.into_iter()
+        .map(|b| if b == 1 { byte } else { b })
+        .collect()
+}
+
 #[test]
 fn table_of_errors() {
     let truncated = {
@@ -126,22 +133,19 @@ fn table_of_errors() {
         ),
         (
             "invalid UTF-8 in a string field",
-            sent_with("receipt #1042", "receipt #\u{1}1042")
-                .into_iter()
-                .map(|byte| if byte == 1 { 0xff } else { byte })
-                .collect(),
+            with_raw_byte(sent_with("receipt #1042", "receipt #\u{1}1042"), 0xff),
             ParseErrorKind::Syntax,
             "payload.message.subject: invalid unicode code point at line 1 column 291",
         ),
         (
             "invalid UTF-8 in a field that would be ignored",
-            sent_with(
-                r#""tag":"receipt""#,
-                "\"tag\":\"receipt\",\"note\":\"\u{1}\"",
-            )
-            .into_iter()
-            .map(|byte| if byte == 1 { 0xc3 } else { byte })
-            .collect(),
+            with_raw_byte(
+                sent_with(
+                    r#""tag":"receipt""#,
+                    "\"tag\":\"receipt\",\"note\":\"\u{1}\"",
+                ),
+                0xc3,
+            ),
             ParseErrorKind::Syntax,
             "invalid UTF-8 (byte 0xc3) at line 1 column 378",
         ),

@@ -338,4 +338,10 @@ fn the_copies_in_core_samples_are_byte_identical_to_shared() {
             "core/samples/{relative} differs from ../shared/postal/payloads/{relative}"
         );
     }
+    let bounce = common::vectors("")
+        .into_iter()
+        .find(|vector| vector.name == "MessageBounced")
+        .unwrap();
+    let copy = std::fs::read_to_string(samples.join("MessageBounced.json.sig256")).unwrap();
+    assert_eq!(copy.trim(), bounce.sha256);
 }

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use postal_hooks::events::MessageBounced;
-use postal_hooks::testing::{Signer, sample};
+use postal_hooks::testing::Signer;
 use postal_hooks::{Dispatcher, Receiver};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -205,7 +205,7 @@ fn a_refused_body_is_logged_by_where_it_fails_not_by_its_values() {
     let receiver = Receiver::new(dispatcher, signer.verifier());
     // A well-signed body whose numeric message id holds an address instead: serde's message
     // quotes the value it rejected.
-    let body = String::from_utf8(sample("MessageSent").unwrap().to_vec())
+    let body = String::from_utf8(common::payload("MessageSent.json"))
         .unwrap()
         .replace(r#""id":48213"#, r#""id":"jane.doe@example.net""#);
     let reply = tracing::subscriber::with_default(recorder, || {

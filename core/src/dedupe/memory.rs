@@ -67,17 +67,16 @@ struct Entry {
 #[derive(Debug)]
 struct Lease {
     token: ClaimToken,
-    /// `None`: a lease too long to represent, so it never runs out.
+    /// `None`: never runs out, because the delivery holding it keeps it alive (or the
+    /// lease was too long to represent).
     expires: Option<Instant>,
-    /// Kept alive by the delivery that holds it, however long its handlers take.
-    alive: bool,
 }
 
 impl Entry {
     fn is_claimed(&self, now: Instant) -> bool {
         self.lease
             .as_ref()
-            .is_some_and(|lease| lease.alive || lease.expires.is_none_or(|expires| expires > now))
+            .is_some_and(|lease| lease.expires.is_none_or(|expires| expires > now))
     }
 
     /// The lease, if `token` holds it.
@@ -97,7 +96,9 @@ impl MemoryStore {
         }
     }
 
-    /// Remembers at most `max` uuids (at least 1).
+    /// Remembers at most `max` uuids (at least 1), finished ones evicted oldest first. A uuid
+    /// whose delivery is in progress is never evicted, so while more than `max` deliveries
+    /// run at once the store briefly holds more.
     #[must_use]
     pub fn with_max_entries(mut self, max: usize) -> Self {
         self.max_entries = max.max(1);
@@ -139,7 +140,6 @@ impl MemoryStore {
         entry.lease = Some(Lease {
             token: token.clone(),
             expires: now.checked_add(lease),
-            alive: false,
         });
         Claim::Acquired {
             token,
@@ -176,7 +176,7 @@ impl MemoryStore {
             .get_mut(uuid)
             .and_then(|entry| entry.lease_of(token))
         {
-            lease.alive = true;
+            lease.expires = None;
         }
     }
 }
@@ -208,16 +208,12 @@ impl State {
 
     /// Drops entries older than `retention`.
     fn expire(&mut self, now: Instant, retention: Duration) {
-        self.drop_oldest_while(now, |state, created| {
-            !state.order.is_empty() && now.duration_since(created) >= retention
-        });
+        self.drop_oldest_while(now, |_, created| now.duration_since(created) >= retention);
     }
 
     /// Evicts the oldest entries until at most `max` remain.
     fn make_room(&mut self, max: usize, now: Instant) {
-        self.drop_oldest_while(now, |state, _| {
-            state.entries.len() > max && !state.order.is_empty()
-        });
+        self.drop_oldest_while(now, |state, _| state.entries.len() > max);
     }
 
     /// Drops the oldest entries while `more(state, created)` holds for the oldest, except

@@ -43,7 +43,7 @@ pub use crate::handler::BoxFuture;
 /// let dispatcher = Dispatcher::builder()
 ///     .without_registered_handlers()
 ///     .on(|sent: &MessageSent| println!("{}", sent.message.id))
-///     .lease(DEFAULT_LEASE * 5) // see `DispatcherBuilder::lease`
+///     .lease(DEFAULT_LEASE / 2) // a crashed worker blocks retries for 30 s at most
 ///     .build()?;
 /// # Ok::<(), postal_hooks::BuildError>(())
 /// ```
@@ -65,7 +65,8 @@ pub const DEFAULT_RETENTION: Duration = Duration::from_secs(60 * 60);
 /// Where the dispatcher records, per envelope `uuid`, which handlers succeeded and whether
 /// a delivery is in progress. Implement it to keep the records elsewhere.
 ///
-/// All three operations must be atomic with respect to each other for the same `uuid`.
+/// `claim`, `mark_done` and `release` must be atomic with respect to each other for the
+/// same `uuid`; `keep_alive`, when provided, renews a claim only while its token holds it.
 ///
 /// ```
 /// use postal_hooks::{Dispatcher, Outcome, dedupe::MemoryStore, events::MessageSent};

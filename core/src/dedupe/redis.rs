@@ -25,9 +25,6 @@ end
 return 0
 ";
 
-/// How long connecting to Redis, waiting for a pooled connection, or one command may take
-/// before the delivery is refused with 503. (redis-rs's own default response timeout,
-/// 500 ms, is short enough to trip on a busy host; Postal waits 5 s for the exchange.)
 /// Extends the lease if the token still holds it: 1, or 0 when the claim was lost.
 const RENEW: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -36,6 +33,9 @@ end
 return 0
 ";
 
+/// How long connecting to Redis, waiting for a pooled connection, or one command may take
+/// before the delivery is refused with 503. (redis-rs's own default response timeout,
+/// 500 ms, is short enough to trip on a busy host; Postal waits 5 s for the exchange.)
 const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Connections in the pool, each multiplexing concurrent commands.
@@ -131,7 +131,6 @@ impl RedisStore {
             .map_err(|error| StoreError::new(format!("Redis connection: {error}")))
     }
 
-    /// `{prefix}:{<uuid>}:<kind>`: the braces keep both keys of a uuid in one cluster slot.
     /// Extends `token`'s claim on `uuid` to `lease` from now; `false` if it lost the claim.
     async fn renew(
         &self,
@@ -150,6 +149,7 @@ impl RedisStore {
             .map_err(redis_error("renew"))
     }
 
+    /// `{prefix}:{<uuid>}:<kind>`: the braces keep both keys of a uuid in one cluster slot.
     fn key(&self, uuid: &str, kind: &str) -> String {
         format!("{}:{{{uuid}}}:{kind}", self.prefix)
     }

@@ -22,7 +22,7 @@ use crate::Headers;
 ///
 /// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
 /// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json"));
-/// # let signature = "ErGBXr4miZqc08NHg/1vimtaPIgv+Lo3HDBlYgmUALUgKCtyT8BYxDHe6ukqaCLUQDZA+N/swpPIhz8BZyJtzmbQiPQIoJb8qNj/CbD2Tu/k9EdEcg530DbuKHUfc1JMRKpQv3ilXTL26atkOqyXMJxJFh3yGjuwuB+KJju313JNxCumRvpiZUZ1U0DIfpfj7+COMnDT/n8Yalfa5swqJOrdQR3nMjbGiEKpIreXBWsCiDitOefVnR/MjvRwfirF68NKHwsI24xcE0QfuonXmmFrunxrQYUfezetbs1Qu19svNGeRS4FIQndV0B5Z+Ji64d1iylnBiKlljrPz2hESw==";
+/// # let signature = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json.sig256")).trim();
 /// let verifier = Verifier::from_key_text(key)?;
 /// // E.g. a test client, or headers taken from a framework that needs the names.
 /// let headers = [(SIGNATURE_256, signature), (SIGNATURE_KID, verifier.keys()[0].kid())];
@@ -48,8 +48,9 @@ pub const SIGNATURE_SHA1: &str = "X-Postal-Signature";
 /// use postal_hooks::{Headers, SIGNATURE_KID};
 ///
 /// // Names which of Postal's keys signed (see `PublicKey::kid` and `SIGNATURE_256`).
-/// let headers = [("x-postal-signature-kid", "78d66404005aa63f")]; // any case matches
-/// assert_eq!(headers.header(SIGNATURE_KID), Some(&b"78d66404005aa63f"[..]));
+/// let kid = "78d66404005aa63fe93defe2de44269a737a434d6a7c06a8d0f0f4db7da9d7b8";
+/// let headers = [("x-postal-signature-kid", kid)]; // any case matches
+/// assert_eq!(headers.header(SIGNATURE_KID), Some(kid.as_bytes()));
 /// ```
 pub const SIGNATURE_KID: &str = "X-Postal-Signature-Kid";
 
@@ -99,7 +100,7 @@ struct Inner {
 ///
 /// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
 /// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json"));
-/// # let headers = [(SIGNATURE_256, "ErGBXr4miZqc08NHg/1vimtaPIgv+Lo3HDBlYgmUALUgKCtyT8BYxDHe6ukqaCLUQDZA+N/swpPIhz8BZyJtzmbQiPQIoJb8qNj/CbD2Tu/k9EdEcg530DbuKHUfc1JMRKpQv3ilXTL26atkOqyXMJxJFh3yGjuwuB+KJju313JNxCumRvpiZUZ1U0DIfpfj7+COMnDT/n8Yalfa5swqJOrdQR3nMjbGiEKpIreXBWsCiDitOefVnR/MjvRwfirF68NKHwsI24xcE0QfuonXmmFrunxrQYUfezetbs1Qu19svNGeRS4FIQndV0B5Z+Ji64d1iylnBiKlljrPz2hESw==")];
+/// # let headers = [(SIGNATURE_256, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json.sig256")).trim())];
 /// let verifier = Verifier::from_key_text(key)?;
 /// match verifier.verify(&headers, body)? {
 ///     Verified::Sha256 { kid } => assert_eq!(kid, "78d66404005aa63fe93defe2de44269a737a434d6a7c06a8d0f0f4db7da9d7b8"),
