@@ -17,7 +17,7 @@ mod shared;
 
 use std::io::Read;
 
-use postal_hooks::{ReceiveError, Reply};
+use postal_hooks::{ReceiveError, Reply, SharedError};
 use tiny_http::{Header, Response, Server};
 
 fn main() {
@@ -57,7 +57,7 @@ fn main() {
                 .collect();
             let content_length = request.body_length().map(|length| length as u64);
             Some(
-                match receiver.check_head(&method, &headers, content_length) {
+                match receiver.check_before_body(&method, &headers, content_length) {
                     Err(error) => Reply::from_error(error),
                     Ok(()) => {
                         // Read one byte past the limit to tell "at the limit" from "over it".
@@ -69,7 +69,7 @@ fn main() {
                             .read_to_end(&mut body);
                         match read {
                             Err(error) => {
-                                Reply::from_error(ReceiveError::BodyRead(error.to_string()))
+                                Reply::from_error(ReceiveError::BodyRead(SharedError::new(error)))
                             }
                             Ok(_) if body.len() > limit => {
                                 Reply::from_error(ReceiveError::PayloadTooLarge {
@@ -86,12 +86,17 @@ fn main() {
             )
         };
         let response = match reply {
-            Some(reply) => Response::from_string(reply.body()).with_status_code(reply.status()),
+            Some(reply) => {
+                let mut response =
+                    Response::from_string(reply.body()).with_status_code(reply.status().as_u16());
+                for &(name, value) in reply.headers() {
+                    if let Ok(header) = Header::from_bytes(name, value) {
+                        response.add_header(header);
+                    }
+                }
+                response
+            }
             None => Response::from_string("not found").with_status_code(404),
-        };
-        let response = match Header::from_bytes("Content-Type", "text/plain; charset=utf-8") {
-            Ok(header) => response.with_header(header),
-            Err(()) => response,
         };
         if let Err(error) = request.respond(response) {
             eprintln!("cannot answer: {error}");

@@ -28,7 +28,7 @@ use criterion::{Criterion, criterion_group};
 use postal_hooks::dedupe::MemoryStore;
 use postal_hooks::events::MessageSent;
 use postal_hooks::testing::{self, Signer};
-use postal_hooks::{Dispatcher, DispatcherBuilder, Receiver};
+use postal_hooks::{Dispatcher, DispatcherBuilder, Receiver, StatusCode};
 
 /// Distinct signed bodies cycled through with the in-memory store, which keeps fewer, so
 /// every request carries a uuid the store has forgotten.
@@ -102,7 +102,7 @@ impl Fixture {
         fixture
     }
 
-    fn receive(&self) -> u16 {
+    fn receive(&self) -> StatusCode {
         ready(
             self.plain
                 .receive(black_box(&self.headers), black_box(MESSAGE_SENT)),
@@ -110,7 +110,7 @@ impl Fixture {
         .status()
     }
 
-    fn receive_new_uuid(&self) -> u16 {
+    fn receive_new_uuid(&self) -> StatusCode {
         self.next.set((self.next.get() + 1) % SIGNED);
         let (body, headers) = &self.signed[self.next.get()];
         let reply = ready(

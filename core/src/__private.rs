@@ -16,15 +16,14 @@ pub use inventory;
 
 // For generated code only: the event types, named by the macro from their wire names.
 pub use crate::events;
-// For generated code only: what the call thunk builds and returns.
-pub use crate::HandlerError;
-pub use crate::extract::{CallContext, FromRequest, StateNeed};
-pub use crate::handler::{BoxFuture, EventFilter, Handler, Invocation};
-pub use crate::outcome::IntoOutcome;
-pub use crate::param::{CatchAllParam, EventParam, ParamFor};
+// For generated code only: what the call thunk builds and returns, and what it registers.
+pub use crate::handler::{
+    BoxFuture, CallContext, CatchAllParam, EventFilter, EventParam, HandlerArg, HandlerError,
+    HandlerKind, IntoHandlerResult, Invocation, Location, ParamFor, Registration,
+    RegistrationFields, StateNeed,
+};
 
-use crate::Event;
-use crate::events::EventType;
+use crate::events::{Event, EventType};
 
 /// For generated code only. Checks, at the handler's argument type, that `&T` can be taken
 /// for the event `E`.
@@ -36,7 +35,7 @@ fn event_param<'a, T: EventParam + ?Sized>(
     cx: &CallContext<'a>,
     handler: &'static str,
 ) -> Result<&'a T, HandlerError> {
-    T::extract(cx.event).ok_or_else(|| misrouted(cx.event, handler))
+    T::extract(cx.event()).ok_or_else(|| misrouted(cx.event(), handler))
 }
 
 fn misrouted(event: &Event, handler: &'static str) -> HandlerError {
@@ -46,9 +45,9 @@ fn misrouted(event: &Event, handler: &'static str) -> HandlerError {
     ))
 }
 
-/// For generated code only. Turns a handler's return value into its outcome.
-pub fn outcome<T: IntoOutcome>(value: T) -> Result<(), HandlerError> {
-    value.into_outcome()
+/// For generated code only. Turns a handler's return value into its result.
+pub fn handler_result<T: IntoHandlerResult>(value: T) -> Result<(), HandlerError> {
+    value.into_handler_result()
 }
 
 /// For generated code only. The event argument for a handler registered for `E` (and maybe

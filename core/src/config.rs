@@ -1,10 +1,9 @@
 //! [`Config`]: a deployment's settings from the environment, checked at startup.
 
-use std::fmt;
 use std::net::SocketAddr;
 
-use crate::verify::WHERE_TO_GET_THE_KEY;
-use crate::{KeyError, Verifier};
+use crate::shared_error::SharedError;
+use crate::verify::{KeyError, Verifier, WHERE_TO_GET_THE_KEY};
 
 /// Listen address variable; default `127.0.0.1:3000`.
 ///
@@ -141,7 +140,7 @@ impl Config {
                 Some(path) => {
                     std::fs::read_to_string(path).map_err(|error| ConfigError::KeyFile {
                         path: path.to_owned(),
-                        error: error.to_string(),
+                        source: SharedError::new(error),
                     })?
                 }
                 None => value,
@@ -185,53 +184,41 @@ impl Config {
 /// assert_eq!(err, ConfigError::AllowSha1 { value: "yes".into() });
 /// assert_eq!(err.to_string(), r#"POSTAL_ALLOW_SHA1="yes": use 1 or 0"#); // print it and exit
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// `POSTAL_PUBLIC_KEY` is not set.
+    #[error(
+        "{PUBLIC_KEY_VAR} is not set, and webhooks cannot be verified without Postal's public key. Set it to the key (PEM, JWKS document or DNS record value) or to @path/to/file; {where_to}",
+        PUBLIC_KEY_VAR = PUBLIC_KEY_VAR,
+        where_to = WHERE_TO_GET_THE_KEY
+    )]
     MissingKey,
     /// `POSTAL_PUBLIC_KEY=@path` names a file that cannot be read.
+    #[error("{PUBLIC_KEY_VAR}: cannot read {path}: {source}", PUBLIC_KEY_VAR = PUBLIC_KEY_VAR)]
     KeyFile {
         /// The path.
         path: String,
-        /// Why it cannot be read.
-        error: String,
+        /// Why it cannot be read: the `std::io::Error`.
+        source: SharedError,
     },
     /// `POSTAL_PUBLIC_KEY` holds no usable key.
-    Key(KeyError),
+    #[error("{PUBLIC_KEY_VAR}: {0}", PUBLIC_KEY_VAR = PUBLIC_KEY_VAR)]
+    Key(#[source] KeyError),
     /// `POSTAL_HOOKS_ADDR` is not `host:port`.
+    #[error(
+        "{ADDR_VAR}={value:?} is not an address like {DEFAULT_ADDR}",
+        ADDR_VAR = ADDR_VAR,
+        DEFAULT_ADDR = DEFAULT_ADDR
+    )]
     Addr {
         /// The value given.
         value: String,
     },
     /// `POSTAL_ALLOW_SHA1` is not `1`, `0`, `true` or `false`.
+    #[error("{ALLOW_SHA1_VAR}={value:?}: use 1 or 0", ALLOW_SHA1_VAR = ALLOW_SHA1_VAR)]
     AllowSha1 {
         /// The value given.
         value: String,
     },
 }
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::MissingKey => write!(
-                f,
-                "{PUBLIC_KEY_VAR} is not set, and webhooks cannot be verified without Postal's public key. \
-                 Set it to the key (PEM, JWKS document or DNS record value) or to @path/to/file; {WHERE_TO_GET_THE_KEY}"
-            ),
-            ConfigError::KeyFile { path, error } => {
-                write!(f, "{PUBLIC_KEY_VAR}: cannot read {path}: {error}")
-            }
-            ConfigError::Key(error) => write!(f, "{PUBLIC_KEY_VAR}: {error}"),
-            ConfigError::Addr { value } => {
-                write!(
-                    f,
-                    "{ADDR_VAR}={value:?} is not an address like {DEFAULT_ADDR}"
-                )
-            }
-            ConfigError::AllowSha1 { value } => write!(f, "{ALLOW_SHA1_VAR}={value:?}: use 1 or 0"),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}

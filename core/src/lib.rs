@@ -41,6 +41,45 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## The data path
+//!
+//! A request travels through one module per stage, and each stage uses only the ones
+//! before it:
+//!
+//! | stage | module | what happens |
+//! |---|---|---|
+//! | 1. receive | [`Receiver`], adapters | method, size and `Content-Type` checked, body read |
+//! | 2. verify | [`verify`] | `X-Postal-Signature-256` checked over the raw bytes |
+//! | 3. parse | [`Envelope`], [`events`] | the body becomes a typed [`Event`], or a [`ParseError`] |
+//! | 4. route | [`Dispatcher::handlers`] | the handlers registered for that event, in order |
+//! | 5. run | [`Dispatcher`], [`dedupe`] | each handler runs once per uuid, isolated from the others |
+//! | 6. answer | [`Report`], [`Reply`] | one status, headers and body for Postal |
+//!
+//! ## Receiving, in any framework
+//!
+//! [`Receiver::receive`] takes any [`Headers`] (`http::HeaderMap`, `(name, value)` pairs)
+//! and the raw body: that is all a framework needs to provide. Ready-made adapters, each
+//! behind its cargo feature: `axum` (a route and a `VerifiedWebhook` extractor), `actix`
+//! (a `Resource`), `tower` (a `Service`, for hyper). `testing` adds a [`Signer`](testing)
+//! that signs bodies like Postal, with Postal's test key and sample bodies.
+//! [`config::Config::from_env`] reads a deployment's settings.
+//!
+//! ## Verifying signatures
+//!
+//! Postal signs every webhook with its installation's RSA key. A [`Verifier`] holds
+//! Postal's public key, read once from PEM, the JWKS document at
+//! `/.well-known/jwks.json` or the DNS record ([`PublicKey`]); it checks
+//! `X-Postal-Signature-256` over the raw body, picks the key by `X-Postal-Signature-Kid`,
+//! accepts keys from 1024 bits (the size Postal's installer generates) and accepts the
+//! legacy SHA-1 signature only when told to. It cannot be built without a key.
+//!
+//! ## Parsing
+//!
+//! [`Envelope::parse`] reads a request body in one pass. [`Event::from_payload`] parses a bare
+//! payload, the shape Postal's docs show. Nullable fields are `Option`, closed value sets are
+//! enums with an `Other(String)` arm, an unknown event becomes [`Event::Unknown`], and every
+//! failure is a [`ParseError`] that names the field path or the line and column.
+//!
 //! ## Registering handlers
 //!
 //! [`#[on_event(EventName)]`](on_event) on a `fn` or `async fn` registers it at link time.
@@ -53,23 +92,12 @@
 //! [`Dispatcher::handlers`] lists what is registered: log it at startup. Where link-time
 //! registration is unavailable, add closures with [`DispatcherBuilder::on`].
 //!
-//! ## Verifying signatures
-//!
-//! Postal signs every webhook with its installation's RSA key. A [`Verifier`] holds
-//! Postal's public key, read once from PEM, the JWKS document at
-//! `/.well-known/jwks.json` or the DNS record ([`PublicKey`]); it checks
-//! `X-Postal-Signature-256` over the raw body, picks the key by `X-Postal-Signature-Kid`,
-//! accepts keys from 1024 bits (the size Postal's installer generates) and accepts the
-//! legacy SHA-1 signature only when told to. It cannot be built without a key.
-//!
 //! ## Dispatching
 //!
 //! [`Dispatcher::dispatch`] parses a body once and runs every matching handler in a
 //! documented order; an error or a panic in one handler is recorded in the [`Report`] and
-//! does not stop the others. [`Report::http_status`] is 200 when all succeeded (or none
-//! matched) and 500 otherwise, so Postal retries; 409 and 503 come from deduplication
-//! (below). [`dispatch()`] is the one-line form over
-//! a default dispatcher; [`Dispatcher::dispatch_blocking`] needs no async runtime.
+//! does not stop the others. [`dispatch()`] is the one-line form over a default
+//! dispatcher; [`Dispatcher::dispatch_blocking`] needs no async runtime.
 //!
 //! ## Exactly once, across retries and replicas
 //!
@@ -82,21 +110,13 @@
 //! [`DispatcherBuilder::without_dedupe`], or per handler with
 //! `#[on_event(.., dedupe = false)]`.
 //!
-//! ## Framework adapters
+//! ## Answering Postal
 //!
-//! [`Receiver::receive`] takes any [`Headers`] (`http::HeaderMap`, `(name, value)` pairs)
-//! and the raw body: that is all a framework needs to provide. Ready-made adapters, each
-//! behind its cargo feature: `axum` (a route and a `VerifiedWebhook` extractor), `actix`
-//! (a `Resource`), `tower` (a `Service`, for hyper). `testing` adds a [`Signer`](testing)
-//! that signs bodies like Postal, with Postal's test key and sample bodies.
-//! [`config::Config::from_env`] reads a deployment's settings.
-//!
-//! ## Parsing
-//!
-//! [`Envelope::parse`] reads a request body in one pass. [`Event::from_payload`] parses a bare
-//! payload, the shape Postal's docs show. Nullable fields are `Option`, closed value sets are
-//! enums with an `Other(String)` arm, an unknown event becomes [`Event::Unknown`], and every
-//! failure is a [`ParseError`] that names the field path or the line and column.
+//! [`Report::http_status`] is 200 when every handler succeeded (or none matched) and 500
+//! otherwise, so Postal retries; 409 and 503 come from deduplication. A [`Reply`] carries
+//! that status, or the refusal's ([`ReceiveError::http_status`]: 401, 400, 405, 413, 415),
+//! with the headers and the one-line [`Report::summary`] every adapter sends. Statuses are
+//! [`StatusCode`]s. Errors keep their typed causes as `source()`.
 //!
 //! ## Limitations
 //!
@@ -106,55 +126,55 @@
 //! [`without_registered_handlers`](DispatcherBuilder::without_registered_handlers).
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod adapters;
-mod block_on;
-mod build_error;
-mod builder;
-mod catch;
-pub mod config;
-pub mod dedupe;
-mod dispatch;
-mod envelope;
-mod error;
-mod event;
-pub mod events;
-mod extract;
-mod handler;
+// The data path, in the order a request travels; each stage imports only from the ones
+// above it.
 mod headers;
-mod outcome;
-mod param;
+pub mod verify;
+pub mod events;
+mod parse;
+mod handler;
+mod registry;
+mod dispatch;
 mod receiver;
-mod report;
+pub mod dedupe;
+mod adapters;
+// Cross-cutting.
+pub mod config;
+mod shared_error;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-
-#[cfg(feature = "actix")]
-pub use adapters::actix;
-#[cfg(feature = "axum")]
-pub use adapters::axum;
-#[cfg(feature = "tower")]
-pub use adapters::tower;
-mod timestamp;
-mod verify;
-
 #[doc(hidden)]
 pub mod __private;
 
-pub use build_error::{BuildError, BuildProblem};
-pub use builder::DispatcherBuilder;
-pub use dispatch::{DispatchError, Dispatcher, default_dispatcher, dispatch};
-pub use envelope::Envelope;
-pub use error::{ParseError, ParseErrorKind};
-pub use event::{Event, RawPayload};
-pub use extract::{Meta, State};
-pub use handler::{EventFilter, HandlerInfo, HandlerKind, Location};
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub use adapters::actix;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use adapters::axum;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use adapters::tower;
+pub use dispatch::{
+    DispatchError, Dispatcher, DispatcherBuilder, HandlerRun, NotRun, Outcome, Report,
+    default_dispatcher, dispatch,
+};
+pub use events::{Event, RawPayload, Timestamp};
+pub use handler::{
+    EventFilter, EventParam, HandlerError, HandlerInfo, HandlerKind, IntoHandlerResult, Location,
+    Meta, ParamFor, State,
+};
 pub use headers::Headers;
-pub use outcome::{HandlerError, IntoOutcome};
-pub use param::{EventParam, ParamFor};
+/// HTTP statuses, as [`Reply::status`] and the `http_status` of reports and errors give
+/// them (re-exported from the `http` crate).
+pub use http::StatusCode;
+pub use parse::{Envelope, ParseError, ParseErrorKind};
 pub use receiver::{DEFAULT_MAX_BODY_BYTES, ReceiveError, Receiver, Reply};
-pub use report::{HandlerRun, NotRun, Outcome, Report};
-pub use timestamp::Timestamp;
+pub use registry::{BuildError, BuildProblem};
+pub use shared_error::SharedError;
 pub use verify::{
     KeyError, MIN_KEY_BITS, PublicKey, SIGNATURE_256, SIGNATURE_KID, SIGNATURE_SHA1, Verified,
     Verifier, VerifyError,

@@ -27,7 +27,8 @@ use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::{SignatureEncoding, Signer as _};
 use rsa::{PrivateKey as RsaPrivateKey, pkcs1v15};
 
-use crate::{KeyError, PublicKey, Verifier};
+use crate::shared_error::SharedError;
+use crate::verify::{DerError, KeyError, PemError, PublicKey, Verifier};
 
 /// The test signing key (RSA-2048, PKCS#1 PEM) of Postal's test vectors. Test-only.
 pub const TEST_PRIVATE_KEY_PEM: &str = include_str!("../samples/keys/test_signing.key");
@@ -111,24 +112,18 @@ impl Signer {
     /// When the PEM is not an RSA private key of 1024 bits or more.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes())
-            .map_err(|e| KeyError::Pem(e.to_string()))?;
+            .map_err(|e| KeyError::Pem(PemError::Decode(e)))?;
         let key = match label {
-            "RSA PRIVATE KEY" => {
-                RsaPrivateKey::from_pkcs1_der(&der).map_err(|e| KeyError::Der(e.to_string()))?
-            }
-            "PRIVATE KEY" => {
-                RsaPrivateKey::from_pkcs8_der(&der).map_err(|e| KeyError::Der(e.to_string()))?
-            }
+            "RSA PRIVATE KEY" => RsaPrivateKey::from_pkcs1_der(&der).map_err(der_error)?,
+            "PRIVATE KEY" => RsaPrivateKey::from_pkcs8_der(&der).map_err(der_error)?,
             other => {
-                return Err(KeyError::Pem(format!(
-                    "expected an RSA private key, found `{other}`"
-                )));
+                return Err(KeyError::Pem(PemError::Label {
+                    expected: "an RSA private key",
+                    found: other.to_owned(),
+                }));
             }
         };
-        let public_der = key
-            .to_public_key()
-            .to_pkcs1_der()
-            .map_err(|e| KeyError::Der(e.to_string()))?;
+        let public_der = key.to_public_key().to_pkcs1_der().map_err(der_error)?;
         let public_key = PublicKey::from_pkcs1_der(public_der.as_bytes())?;
         let fast_sha256 = match label {
             "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der).ok(),
@@ -213,6 +208,11 @@ impl std::fmt::Debug for Signer {
 }
 
 /// Parses an embedded key; the tests of this crate prove both parse.
+/// A DER decoding or encoding error of the private key, kept typed.
+fn der_error(error: impl std::error::Error + Send + Sync + 'static) -> KeyError {
+    KeyError::Der(DerError::Decode(SharedError::new(error)))
+}
+
 fn embedded(pem: &str) -> Signer {
     match Signer::from_pem(pem) {
         Ok(signer) => signer,

@@ -1,14 +1,14 @@
-//! Turns a validated [`Handler`] into tokens: the fn as written, plus its registration in an
+//! Turns a validated [`ValidHandler`] into tokens: the fn as written, plus its registration in an
 //! anonymous const beside it.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
-use syn::{Item, ItemFn, Lifetime};
+use syn::{Item, ItemFn, Lifetime, Type};
 
 use crate::parse::Args;
-use crate::valid::{self, Events, Handler};
+use crate::valid::{self, Events, ValidHandler};
 
 /// Entry point: never fails; problems become `compile_error!`s beside the user's fn.
 pub fn on_event(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -45,142 +45,231 @@ fn with_error(item: TokenStream, error: syn::Error) -> TokenStream {
     quote!(#item #error)
 }
 
-fn expand(item: &ItemFn, handler: Handler) -> TokenStream {
-    let Handler {
-        events,
-        dedupe,
-        mut event_ty,
-        extractors,
-        output,
-    } = handler;
-    let private = quote!(::postal_hooks::__private);
-    let ident = &item.sig.ident;
-    let name = ident.to_string().trim_start_matches("r#").to_owned();
-    let is_async = item.sig.asyncness.is_some();
-
-    // The thunk's locals are mixed-site, so a handler named `event` or `cx` still resolves to
-    // the user's fn; its items carry the reserved `__postal_hooks_` prefix for the same reason.
-    let local = |name: &str| Ident::new(name, Span::mixed_site());
-    let (cx, event, needs, value, error) = (
-        local("cx"),
-        local("event"),
-        local("needs"),
-        local("value"),
-        local("error"),
-    );
-    let call_fn = format_ident!("__postal_hooks_call");
-    let needs_fn = format_ident!("__postal_hooks_needs");
-
-    EraseLifetimes.visit_type_mut(&mut event_ty);
-    let event_span = event_ty.span();
-    let (extract_event, other_checks, filter) = match &events {
-        Events::All => (
-            quote_spanned!(event_span=> #private::event_param_any::<#event_ty>(#cx, #name)),
-            Vec::new(),
-            quote!(#private::EventFilter::All),
-        ),
-        Events::Only { first, rest } => {
-            let checks = rest
-                .iter()
-                .map(|other| {
-                    quote_spanned!(event_span=>
-                        #private::require_param_for::<#private::events::#other, #event_ty>();
-                    )
-                })
-                .collect();
-            let wire_names = std::iter::once(first).chain(rest).map(ToString::to_string);
-            (
-                quote_spanned!(event_span=>
-                    #private::event_param_for::<#private::events::#first, #event_ty>(#cx, #name)
-                ),
-                checks,
-                quote!(#private::EventFilter::Only(&[#(#wire_names),*])),
-            )
-        }
-    };
-
-    let mut arg_names = Vec::new();
-    let mut extract_args = Vec::new();
-    let mut declare_needs = Vec::new();
-    for (index, mut ty) in extractors.into_iter().enumerate() {
-        EraseLifetimes.visit_type_mut(&mut ty);
-        let arg = local(&format!("arg{index}"));
-        let span = ty.span();
-        extract_args.push(quote_spanned!(span=>
-            let #arg = match <#ty as #private::FromRequest<'_>>::from_request(#cx) {
-                #private::Result::Ok(#value) => #value,
-                #private::Result::Err(#error) => {
-                    return #private::Invocation::Done(#private::Result::Err(#error));
-                }
-            };
-        ));
-        declare_needs
-            .push(quote_spanned!(span=> <#ty as #private::FromRequest<'_>>::declare(#needs);));
-        arg_names.push(arg);
-    }
-
-    // Whole expressions carry the user's span, so a failed bound is reported on their
-    // tokens: the return type for `IntoOutcome`, the fn name for `Send`.
-    let output_span = output.as_ref().map_or_else(|| ident.span(), Spanned::span);
-    // These two locals are used inside those expressions, where a mixed-site ident would move
-    // a failed `IntoOutcome` bound off the return type; a prefix keeps them apart instead.
-    let future = Ident::new("__postal_hooks_future", output_span);
-    let returned = Ident::new("__postal_hooks_returned", output_span);
-    let invoke = if is_async {
-        let outcome =
-            quote_spanned!(output_span=> ::postal_hooks::__private::outcome(#future.await));
-        let boxed = quote_spanned!(ident.span()=>
-            ::postal_hooks::__private::box_future(async move { #outcome })
-        );
-        quote! {
-            let #future = #ident(#event #(, #arg_names)*);
-            #private::Invocation::Pending(#boxed)
-        }
-    } else {
-        let outcome = quote_spanned!(output_span=> ::postal_hooks::__private::outcome(#returned));
-        quote! {
-            let #returned = #ident(#event #(, #arg_names)*);
-            #private::Invocation::Done(#outcome)
-        }
-    };
-
+/// The fn as written, then its registration in an anonymous const beside it, where its
+/// items cannot clash with the user's.
+fn expand(item: &ItemFn, handler: ValidHandler) -> TokenStream {
+    let names = Names::new(item, handler.output.as_ref());
+    let call_fn = call_thunk(&names, &handler);
+    let needs_fn = needs_declaration(&names, &handler.handler_args);
+    let submit = registration(&names, &handler);
     quote! {
         #item
 
-        // Registration lives in an anonymous const so its items cannot clash with the user's.
         const _: () = {
-            fn #call_fn<'a>(#cx: &'a #private::CallContext<'a>) -> #private::Invocation<'a> {
-                #(#other_checks)*
-                let #event = match #extract_event {
-                    #private::Result::Ok(#event) => #event,
-                    #private::Result::Err(#error) => {
-                        return #private::Invocation::Done(#private::Result::Err(#error));
-                    }
-                };
-                #(#extract_args)*
-                #invoke
-            }
+            #call_fn
+            #needs_fn
+            #submit
+        };
+    }
+}
 
-            fn #needs_fn(#needs: &mut #private::Vec<#private::StateNeed>) {
-                let _ = &#needs;
-                #(#declare_needs)*
-            }
+/// The names the expansion writes: the user's fn, the hidden module, and locals that
+/// cannot capture or shadow anything of the user's.
+struct Names<'a> {
+    private: TokenStream,
+    /// The user's fn.
+    ident: &'a Ident,
+    /// Its name without `r#`, as the registry lists it.
+    name: String,
+    is_async: bool,
+    /// The span of the declared return type, or of the fn name for `()`.
+    output_span: Span,
+}
 
-            #private::inventory::submit! {
-                #private::Handler::new(
-                    #name,
-                    #private::module_path!(),
-                    #private::file!(),
-                    #private::line!(),
-                    #filter,
-                    #is_async,
-                    #dedupe,
-                    #call_fn,
-                    #needs_fn,
-                )
+impl<'a> Names<'a> {
+    fn new(item: &'a ItemFn, output: Option<&Type>) -> Self {
+        let ident = &item.sig.ident;
+        let output_span = output.map_or_else(|| ident.span(), Spanned::span);
+        Names {
+            private: quote!(::postal_hooks::__private),
+            ident,
+            name: ident.to_string().trim_start_matches("r#").to_owned(),
+            is_async: item.sig.asyncness.is_some(),
+            output_span,
+        }
+    }
+
+    /// A local of the thunk. Mixed-site, so a handler named `event` or `cx` still resolves
+    /// to the user's fn.
+    fn local(name: &str) -> Ident {
+        Ident::new(name, Span::mixed_site())
+    }
+}
+
+/// `fn __postal_hooks_call(cx) -> Invocation`: draws the event and the other arguments from
+/// the call context, calls the user's fn, and turns what it returns into its result.
+fn call_thunk(names: &Names<'_>, handler: &ValidHandler) -> TokenStream {
+    let Names { private, .. } = names;
+    let call_fn = format_ident!("__postal_hooks_call");
+    let cx = Names::local("cx");
+    let event = Names::local("event");
+    let event_checks = other_event_checks(names, handler);
+    let draw_event = early_return_on_error(&event, &event_argument(names, handler, &cx));
+    let (arg_names, draw_args): (Vec<Ident>, Vec<TokenStream>) = handler
+        .handler_args
+        .iter()
+        .enumerate()
+        .map(|(index, ty)| {
+            let arg = Names::local(&format!("arg{index}"));
+            let ty = erase_lifetimes(ty);
+            let draw = quote_spanned!(ty.span()=>
+                <#ty as #private::HandlerArg<'_>>::from_call(#cx)
+            );
+            let statement = early_return_on_error(&arg, &draw);
+            (arg, statement)
+        })
+        .unzip();
+    let invoke = invocation(names, &event, &arg_names);
+    quote! {
+        fn #call_fn<'a>(#cx: &'a #private::CallContext<'a>) -> #private::Invocation<'a> {
+            #(#event_checks)*
+            #draw_event
+            #(#draw_args)*
+            #invoke
+        }
+    }
+}
+
+/// `let binding = match draw { Ok(value) => value, Err(error) => return Done(Err(error)) };`
+fn early_return_on_error(binding: &Ident, draw: &TokenStream) -> TokenStream {
+    let private = quote!(::postal_hooks::__private);
+    let (value, error) = (Names::local("value"), Names::local("error"));
+    quote! {
+        let #binding = match #draw {
+            #private::Result::Ok(#value) => #value,
+            #private::Result::Err(#error) => {
+                return #private::Invocation::Done(#private::Result::Err(#error));
             }
         };
     }
+}
+
+/// Borrows the event argument out of the context. Spanned on the argument's type, so a
+/// type the events do not give is reported there.
+fn event_argument(names: &Names<'_>, handler: &ValidHandler, cx: &Ident) -> TokenStream {
+    let Names { private, name, .. } = names;
+    let event_ty = erase_lifetimes(&handler.event_ty);
+    match &handler.events {
+        Events::All => quote_spanned!(event_ty.span()=>
+            #private::event_param_any::<#event_ty>(#cx, #name)
+        ),
+        Events::Only { first, .. } => quote_spanned!(event_ty.span()=>
+            #private::event_param_for::<#private::events::#first, #event_ty>(#cx, #name)
+        ),
+    }
+}
+
+/// For every listed event after the first, a check that the argument's type can be taken
+/// for it too.
+fn other_event_checks(names: &Names<'_>, handler: &ValidHandler) -> Vec<TokenStream> {
+    let private = &names.private;
+    let event_ty = erase_lifetimes(&handler.event_ty);
+    match &handler.events {
+        Events::All => Vec::new(),
+        Events::Only { rest, .. } => rest
+            .iter()
+            .map(|other| {
+                quote_spanned!(event_ty.span()=>
+                    #private::require_param_for::<#private::events::#other, #event_ty>();
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Calls the user's fn: a sync fn runs now, an async fn's future is boxed.
+///
+/// Whole expressions carry the user's span, so a failed bound is reported on their tokens:
+/// the return type for `IntoHandlerResult`, the fn name for `Send`. The two locals used
+/// inside them take a reserved prefix instead of the mixed-site span, which would move a
+/// failed bound off the return type.
+fn invocation(names: &Names<'_>, event: &Ident, args: &[Ident]) -> TokenStream {
+    let Names {
+        private,
+        ident,
+        output_span,
+        ..
+    } = names;
+    if names.is_async {
+        let future = Ident::new("__postal_hooks_future", *output_span);
+        let result =
+            quote_spanned!(*output_span=> ::postal_hooks::__private::handler_result(#future.await));
+        let boxed = quote_spanned!(ident.span()=>
+            ::postal_hooks::__private::box_future(async move { #result })
+        );
+        quote! {
+            let #future = #ident(#event #(, #args)*);
+            #private::Invocation::Pending(#boxed)
+        }
+    } else {
+        let returned = Ident::new("__postal_hooks_returned", *output_span);
+        let result =
+            quote_spanned!(*output_span=> ::postal_hooks::__private::handler_result(#returned));
+        quote! {
+            let #returned = #ident(#event #(, #args)*);
+            #private::Invocation::Done(#result)
+        }
+    }
+}
+
+/// `fn __postal_hooks_needs(needs)`: declares the `State<T>` types the handler takes, for
+/// the check at build time.
+fn needs_declaration(names: &Names<'_>, handler_args: &[Type]) -> TokenStream {
+    let private = &names.private;
+    let needs_fn = format_ident!("__postal_hooks_needs");
+    let needs = Names::local("needs");
+    let declare = handler_args.iter().map(|ty| {
+        let ty = erase_lifetimes(ty);
+        quote_spanned!(ty.span()=> <#ty as #private::HandlerArg<'_>>::declare(#needs);)
+    });
+    quote! {
+        fn #needs_fn(#needs: &mut #private::Vec<#private::StateNeed>) {
+            let _ = &#needs;
+            #(#declare)*
+        }
+    }
+}
+
+/// `inventory::submit! { Registration::new(RegistrationFields { .. }) }`, every field named.
+fn registration(names: &Names<'_>, handler: &ValidHandler) -> TokenStream {
+    let Names { private, name, .. } = names;
+    let events = match &handler.events {
+        Events::All => quote!(#private::EventFilter::All),
+        Events::Only { first, rest } => {
+            let wire_names = std::iter::once(first).chain(rest).map(ToString::to_string);
+            quote!(#private::EventFilter::Only(&[#(#wire_names),*]))
+        }
+    };
+    let kind = if names.is_async {
+        quote!(#private::HandlerKind::Async)
+    } else {
+        quote!(#private::HandlerKind::Sync)
+    };
+    let dedupe = handler.dedupe;
+    quote! {
+        #private::inventory::submit! {
+            #private::Registration::new(#private::RegistrationFields {
+                name: #name,
+                location: #private::Location {
+                    module_path: #private::module_path!(),
+                    file: #private::file!(),
+                    line: #private::line!(),
+                },
+                events: #events,
+                kind: #kind,
+                dedupe: #dedupe,
+                call: __postal_hooks_call,
+                needs: __postal_hooks_needs,
+            })
+        }
+    }
+}
+
+/// A copy of `ty` with every named lifetime replaced by `'_`.
+fn erase_lifetimes(ty: &Type) -> Type {
+    let mut ty = ty.clone();
+    EraseLifetimes.visit_type_mut(&mut ty);
+    ty
 }
 
 /// Replaces every named lifetime with `'_`: the fn's own lifetime parameters mean nothing

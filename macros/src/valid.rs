@@ -1,4 +1,4 @@
-//! Checks that need the whole fn, turning [`Args`] and the item into a [`Handler`] that
+//! Checks that need the whole fn, turning [`Args`] and the item into a [`ValidHandler`] that
 //! expansion can trust.
 
 use proc_macro2::Span;
@@ -8,7 +8,7 @@ use crate::events::{EVENTS, closest};
 use crate::parse::{Args, EventsArg};
 
 /// What the checks established about a handler fn (the fn itself stays as written).
-pub struct Handler {
+pub struct ValidHandler {
     pub events: Events,
     /// Whether the dispatcher deduplicates this handler per uuid (`dedupe = false` turns
     /// it off).
@@ -16,7 +16,7 @@ pub struct Handler {
     /// `T` in the first argument `&T`.
     pub event_ty: Type,
     /// The types of the arguments after the event, in order.
-    pub extractors: Vec<Type>,
+    pub handler_args: Vec<Type>,
     /// The declared return type, if any.
     pub output: Option<Type>,
 }
@@ -62,7 +62,7 @@ impl Errors {
 
 /// Checks the attribute's arguments (or reports why they did not parse) and the fn
 /// together, so one build shows every problem.
-pub fn validate(args: syn::Result<Args>, item: &ItemFn) -> syn::Result<Handler> {
+pub fn validate(args: syn::Result<Args>, item: &ItemFn) -> syn::Result<ValidHandler> {
     let mut errors = Errors::default();
     let (dedupe, events) = match args {
         Ok(args) => (
@@ -77,7 +77,7 @@ pub fn validate(args: syn::Result<Args>, item: &ItemFn) -> syn::Result<Handler> 
     let first_event = events
         .as_ref()
         .map_or_else(|| "EventName".to_owned(), Events::first_type_name);
-    let (event_ty, extractors) = check_signature(item, &first_event, &mut errors);
+    let (event_ty, handler_args) = check_signature(item, &first_event, &mut errors);
     if let Some(error) = errors.0 {
         return Err(error);
     }
@@ -100,11 +100,11 @@ pub fn validate(args: syn::Result<Args>, item: &ItemFn) -> syn::Result<Handler> 
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => Some((**ty).clone()),
     };
-    Ok(Handler {
+    Ok(ValidHandler {
         events,
         dedupe,
         event_ty,
-        extractors,
+        handler_args,
         output,
     })
 }
@@ -224,13 +224,13 @@ fn check_signature(
         },
     };
 
-    let mut extractors = Vec::new();
+    let mut handler_args = Vec::new();
     for input in inputs {
         match input {
             FnArg::Typed(arg) if contains_impl_trait(&arg.ty) => {
                 errors.push_spanned(&arg.ty, "`#[on_event]` handlers cannot be generic: `impl Trait` arguments are not supported");
             }
-            FnArg::Typed(arg) => extractors.push((*arg.ty).clone()),
+            FnArg::Typed(arg) => handler_args.push((*arg.ty).clone()),
             FnArg::Receiver(receiver) => {
                 errors.push_spanned(receiver, "`#[on_event]` cannot register a method");
             }
@@ -242,7 +242,7 @@ fn check_signature(
     {
         errors.push_spanned(ty, "`#[on_event]` handlers return `()` or `Result<(), E>`; for a future, write an `async fn`");
     }
-    (event_ty, extractors)
+    (event_ty, handler_args)
 }
 
 fn contains_impl_trait(ty: &Type) -> bool {

@@ -1,13 +1,15 @@
-//! Exactly-once handling with the embedded in-memory store: retries after success and
-//! after partial failure, concurrent duplicates, expired leases, opt-outs, an unreachable
-//! store.
+//! Exactly-once handling with the embedded in-memory store: the shared store scenarios
+//! (retries after success and after partial failure, concurrent duplicates, expired and
+//! kept-alive leases), then what only the dispatcher decides: cancellation, opt-outs, an
+//! unreachable store, and the receiver's 409.
 
 mod dedupe_support;
+mod store_scenarios;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use dedupe_support::{body, check_claim_outlives_lease, fresh, runs};
+use dedupe_support::{body, fresh, runs};
 use postal_hooks::dedupe::{
     BoxFuture, Claim, ClaimToken, IdempotencyStore, MemoryStore, StoreError,
 };
@@ -27,152 +29,36 @@ fn outcomes(report: &Report) -> Vec<(&str, Outcome)> {
 
 #[tokio::test]
 async fn a_retry_after_full_success_runs_nothing() {
-    let dispatcher = dispatcher();
-    let uuid = fresh("ok-");
-    let first = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(first.http_status(), 200, "{first}");
-    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(retry.http_status(), 200, "{retry}");
-    assert_eq!(
-        outcomes(&retry),
-        [
-            ("counted", Outcome::Skipped),
-            ("every_delivery", Outcome::Ok),
-            ("flaky", Outcome::Skipped),
-            ("slow", Outcome::Skipped)
-        ]
-    );
-    assert!(
-        retry
-            .to_string()
-            .contains("skipped: already done for this uuid"),
-        "{retry}"
-    );
-    assert_eq!(
-        (
-            runs("counted", &uuid),
-            runs("slow", &uuid),
-            runs("flaky", &uuid)
-        ),
-        (1, 1, 1)
-    );
-    assert_eq!(
-        runs("every_delivery", &uuid),
-        2,
-        "the opted-out handler runs on every delivery"
-    );
+    store_scenarios::a_retry_after_full_success_runs_nothing(Arc::new(MemoryStore::new())).await;
 }
 
 #[tokio::test]
 async fn a_retry_after_partial_failure_reruns_only_the_failed_handler() {
-    let dispatcher = dispatcher();
-    let uuid = fresh("flaky-");
-    let first = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(first.http_status(), 500);
-    assert_eq!(
-        first
-            .failures()
-            .map(|run| run.handler().name())
-            .collect::<Vec<_>>(),
-        ["flaky"]
-    );
-    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(retry.http_status(), 200, "{retry}");
-    assert_eq!(
-        outcomes(&retry),
-        [
-            ("counted", Outcome::Skipped),
-            ("every_delivery", Outcome::Ok),
-            ("flaky", Outcome::Ok),
-            ("slow", Outcome::Skipped)
-        ]
-    );
-    assert_eq!(
-        (
-            runs("counted", &uuid),
-            runs("slow", &uuid),
-            runs("flaky", &uuid)
-        ),
-        (1, 1, 2)
-    );
-    // A third delivery runs nothing deduplicated.
-    dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!((runs("counted", &uuid), runs("flaky", &uuid)), (1, 2));
+    let store = Arc::new(MemoryStore::new());
+    store_scenarios::a_retry_after_partial_failure_reruns_only_the_failed_handler(store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_deliveries_of_one_uuid_run_each_handler_once() {
-    let dispatcher = dispatcher();
-    let uuid = fresh("slow-");
-    let deliveries: Vec<_> = (0..50)
-        .map(|_| {
-            let dispatcher = dispatcher.clone();
-            let body = body(&uuid);
-            tokio::spawn(async move { dispatcher.dispatch(&body).await.unwrap().http_status() })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for delivery in deliveries {
-        statuses.push(delivery.await.unwrap());
-    }
-    let accepted = statuses.iter().filter(|&&status| status == 200).count();
-    let conflicts = statuses.iter().filter(|&&status| status == 409).count();
-    assert!(accepted >= 1 && accepted + conflicts == 50, "{statuses:?}");
-    // As Postal would: retry every 409 until it is acknowledged.
-    for _ in 0..conflicts {
-        assert_eq!(
-            dispatcher
-                .dispatch(&body(&uuid))
-                .await
-                .unwrap()
-                .http_status(),
-            200
-        );
-    }
-    assert_eq!(
-        (
-            runs("counted", &uuid),
-            runs("slow", &uuid),
-            runs("flaky", &uuid)
-        ),
-        (1, 1, 1)
-    );
+    let store = Arc::new(MemoryStore::new());
+    store_scenarios::fifty_concurrent_deliveries_of_one_uuid_run_each_handler_once(store).await;
 }
 
 #[tokio::test]
 async fn an_expired_lease_lets_the_retry_proceed() {
     let store = Arc::new(MemoryStore::new());
-    let dispatcher = Dispatcher::builder()
-        .idempotency_store_arc(store.clone())
-        .build()
-        .unwrap();
-    let uuid = fresh("crash-");
-    // A worker claimed the uuid and crashed: it never released.
-    let Claim::Acquired { .. } = store
-        .claim(&uuid, Duration::from_millis(100))
-        .await
-        .unwrap()
-    else {
-        panic!("expected to claim");
-    };
-    let blocked = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(blocked.http_status(), 409);
-    assert_eq!(blocked.not_run(), Some(&NotRun::InProgress));
-    assert!(blocked.runs().is_empty() && runs("counted", &uuid) == 0);
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(retry.http_status(), 200, "{retry}");
-    assert_eq!(runs("counted", &uuid), 1);
+    let (lease, wait) = (Duration::from_millis(100), Duration::from_millis(150));
+    store_scenarios::an_expired_lease_lets_the_retry_proceed(&*store, store.clone(), lease, wait)
+        .await;
 }
 
 #[tokio::test]
 async fn a_handler_slower_than_the_lease_keeps_its_claim() {
-    let dispatcher = Dispatcher::builder()
-        .lease(Duration::from_millis(100))
-        .build()
-        .unwrap();
     // Well past the lease, while `slow` still runs: Postal's retry must not run it again.
-    check_claim_outlives_lease(&dispatcher, Duration::from_millis(300)).await;
+    let (lease, retry_after) = (Duration::from_millis(100), Duration::from_millis(300));
+    let store = Arc::new(MemoryStore::new());
+    store_scenarios::a_handler_slower_than_the_lease_keeps_its_claim(store, lease, retry_after)
+        .await;
 }
 
 #[tokio::test]

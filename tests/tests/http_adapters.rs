@@ -1,7 +1,9 @@
 //! Every adapter over real loopback HTTP (reqwest, port 0): the status for each case, 5xx on
-//! a handler failure, and nothing dispatched unless the signature verified.
+//! a handler failure, and nothing dispatched unless the signature verified. (Hanging up
+//! mid-handler: `http_hangup.rs`.)
 
 mod common;
+mod servers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use postal_hooks::events::MessageHeld;
 use postal_hooks::testing::{Signer, sample};
 use postal_hooks::{Dispatcher, Event, Receiver};
+use servers::{serve_actix, serve_axum, serve_tower};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The body limit used here, so an oversized body is cheap to build.
@@ -376,58 +379,6 @@ async fn check_chunked_oversize(addr: SocketAddr, path: &str, dispatched: &Atomi
     assert_eq!(dispatched.load(Ordering::SeqCst), before);
 }
 
-/// `receiver` on axum at `/postal/webhook`, on a free loopback port.
-async fn serve_axum(receiver: Receiver) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = postal_hooks::axum::router("/postal/webhook", receiver);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
-}
-
-/// `receiver` as a tower `Service` on hyper (any path), on a free loopback port.
-async fn serve_tower(receiver: Receiver) -> SocketAddr {
-    use hyper_util::rt::TokioIo;
-    use hyper_util::service::TowerToHyperService;
-
-    let service = postal_hooks::tower::WebhookService::new(receiver);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let service = TowerToHyperService::new(service.clone());
-            tokio::spawn(
-                hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service),
-            );
-        }
-    });
-    addr
-}
-
-/// `receiver` on actix-web at `/postal/webhook`: its own single-threaded system on a
-/// thread of its own, on a free loopback port.
-fn serve_actix(receiver: Receiver) -> SocketAddr {
-    let (addr_sender, addr_receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = actix_web::HttpServer::new(move || {
-                actix_web::App::new().service(postal_hooks::actix::resource(
-                    "/postal/webhook",
-                    receiver.clone(),
-                ))
-            })
-            .workers(1)
-            .disable_signals()
-            .bind("127.0.0.1:0")
-            .unwrap();
-            addr_sender.send(server.addrs()[0]).unwrap();
-            server.run().await
-        })
-    });
-    addr_receiver.recv().unwrap()
-}
-
 #[tokio::test]
 async fn axum_endpoint() {
     let (receiver, dispatched) = receiver();
@@ -538,81 +489,4 @@ async fn actix_resource() {
         sha1_cases(),
     )
     .await;
-}
-
-/// A receiver with one slow handler (400 ms) and deduplication on, as in production.
-fn slow_receiver() -> (Receiver, Arc<AtomicUsize>) {
-    let finished = Arc::new(AtomicUsize::new(0));
-    let counter = finished.clone();
-    let dispatcher = Dispatcher::builder()
-        .without_registered_handlers()
-        .on_any_async(move |_: Event| {
-            let counter = counter.clone();
-            async move {
-                tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        })
-        .build()
-        .unwrap();
-    (
-        Receiver::new(dispatcher, Signer::test_key().verifier()),
-        finished,
-    )
-}
-
-/// Postal hangs up after 5 s: here the client gives up after 100 ms. The handler must still
-/// finish, and Postal's retry must find the work done rather than run it again.
-async fn check_hangup(url: &str, finished: &AtomicUsize) {
-    let body = sample("MessageSent").unwrap().to_vec();
-    let headers = Signer::test_key().sign(&body).headers();
-    let send = |client: reqwest::Client| {
-        let mut request = client.post(url).body(body.clone());
-        for (name, value) in &headers {
-            request = request.header(*name, value);
-        }
-        request.send()
-    };
-    let impatient = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_millis(100))
-        .build()
-        .unwrap();
-    assert!(
-        send(impatient).await.is_err(),
-        "the client should have timed out"
-    );
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
-    assert_eq!(
-        finished.load(Ordering::SeqCst),
-        1,
-        "the handler was cut off with the connection"
-    );
-    let retry = send(reqwest::Client::new()).await.unwrap();
-    assert_eq!(retry.status().as_u16(), 200);
-    assert_eq!(
-        retry.text().await.unwrap(),
-        "ok: 0 handler(s) ran, 1 already done"
-    );
-    assert_eq!(finished.load(Ordering::SeqCst), 1);
-}
-
-#[tokio::test]
-async fn handlers_finish_after_the_client_hangs_up_on_axum() {
-    let (receiver, finished) = slow_receiver();
-    let addr = serve_axum(receiver).await;
-    check_hangup(&format!("http://{addr}/postal/webhook"), &finished).await;
-}
-
-#[tokio::test]
-async fn handlers_finish_after_the_client_hangs_up_on_hyper() {
-    let (receiver, finished) = slow_receiver();
-    let addr = serve_tower(receiver).await;
-    check_hangup(&format!("http://{addr}/postal/webhook"), &finished).await;
-}
-
-#[tokio::test]
-async fn handlers_finish_after_the_client_hangs_up_on_actix() {
-    let (receiver, finished) = slow_receiver();
-    let addr = serve_actix(receiver);
-    check_hangup(&format!("http://{addr}/postal/webhook"), &finished).await;
 }

@@ -91,12 +91,16 @@ fn checks_run_in_order_and_nothing_runs_before_verification() {
 }
 
 #[test]
-fn check_head_refuses_a_declared_oversize_body_before_reading_it() {
+fn check_before_body_refuses_a_declared_oversize_body_before_reading_it() {
     let (receiver, _) = counting_receiver(Signer::test_key().verifier());
     let json = [("Content-Type", "application/json")];
-    assert!(receiver.check_head("POST", &json, Some(1024)).is_ok());
+    assert!(
+        receiver
+            .check_before_body("POST", &json, Some(1024))
+            .is_ok()
+    );
     let error = receiver
-        .check_head("POST", &json, Some(2 * 1024 * 1024))
+        .check_before_body("POST", &json, Some(2 * 1024 * 1024))
         .unwrap_err();
     assert_eq!(error.http_status(), 413);
     assert_eq!(

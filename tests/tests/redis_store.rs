@@ -1,18 +1,20 @@
-//! Exactly-once handling with a real Redis shared by replicas: retries, concurrent
-//! duplicates across two receivers, expired leases, and Redis going down mid-test.
+//! Exactly-once handling with a real Redis shared by replicas: the shared store scenarios
+//! (retries, concurrent duplicates, expired and kept-alive leases), then what only Redis
+//! brings: two replicas, a startup check, and Redis going down mid-test.
 //!
 //! Needs `POSTAL_HOOKS_TEST_REDIS_URL` (see `redis_support`); `.ci/run` provides it.
 
 mod dedupe_support;
 mod redis_support;
+mod store_scenarios;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use dedupe_support::{body, check_claim_outlives_lease, fresh, runs};
-use postal_hooks::dedupe::{Claim, IdempotencyStore, RedisStore};
+use dedupe_support::{body, fresh, runs};
+use postal_hooks::dedupe::RedisStore;
 use postal_hooks::testing::Signer;
-use postal_hooks::{Dispatcher, NotRun, Outcome, Receiver};
+use postal_hooks::{Dispatcher, Receiver};
 
 fn dispatcher(store: RedisStore) -> Dispatcher {
     Dispatcher::builder()
@@ -22,102 +24,49 @@ fn dispatcher(store: RedisStore) -> Dispatcher {
 }
 
 #[tokio::test]
-async fn retries_after_success_and_after_partial_failure() {
-    let Some(url) = redis_support::url() else {
-        return;
-    };
-    let dispatcher = dispatcher(redis_support::store(&url, "retries").await);
+async fn a_retry_after_full_success_runs_nothing() {
+    if let Some(store) = redis_support::shared_store("retries").await {
+        store_scenarios::a_retry_after_full_success_runs_nothing(store).await;
+    }
+}
 
-    let uuid = fresh("ok-");
-    assert_eq!(
-        dispatcher
-            .dispatch(&body(&uuid))
-            .await
-            .unwrap()
-            .http_status(),
-        200
-    );
-    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(retry.http_status(), 200);
-    let skipped: Vec<_> = retry
-        .runs()
-        .iter()
-        .filter(|r| r.outcome() == &Outcome::Skipped)
-        .map(|r| r.handler().name())
-        .collect();
-    assert_eq!(skipped, ["counted", "flaky", "slow"]);
-    assert_eq!(
-        (runs("counted", &uuid), runs("every_delivery", &uuid)),
-        (1, 2)
-    );
-
-    let uuid = fresh("flaky-");
-    assert_eq!(
-        dispatcher
-            .dispatch(&body(&uuid))
-            .await
-            .unwrap()
-            .http_status(),
-        500
-    );
-    assert_eq!(
-        dispatcher
-            .dispatch(&body(&uuid))
-            .await
-            .unwrap()
-            .http_status(),
-        200
-    );
-    assert_eq!(
-        (
-            runs("counted", &uuid),
-            runs("slow", &uuid),
-            runs("flaky", &uuid)
-        ),
-        (1, 1, 2)
-    );
+#[tokio::test]
+async fn a_retry_after_partial_failure_reruns_only_the_failed_handler() {
+    if let Some(store) = redis_support::shared_store("partial").await {
+        store_scenarios::a_retry_after_partial_failure_reruns_only_the_failed_handler(store).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_deliveries_of_one_uuid_run_each_handler_once() {
+    if let Some(store) = redis_support::shared_store("fifty").await {
+        store_scenarios::fifty_concurrent_deliveries_of_one_uuid_run_each_handler_once(store).await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_lease_lets_the_retry_proceed() {
     let Some(url) = redis_support::url() else {
         return;
     };
-    let dispatcher = dispatcher(redis_support::store(&url, "fifty").await);
-    let uuid = fresh("slow-");
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let (dispatcher, body) = (dispatcher.clone(), body(&uuid));
-            tokio::spawn(async move { dispatcher.dispatch(&body).await.unwrap().http_status() })
-        })
-        .collect();
-    let mut conflicts = 0;
-    for task in tasks {
-        match task.await.unwrap() {
-            200 => {}
-            409 => conflicts += 1,
-            other => panic!("unexpected status {other}"),
-        }
-    }
-    assert!(conflicts < 50);
-    for _ in 0..conflicts {
-        assert_eq!(
-            dispatcher
-                .dispatch(&body(&uuid))
-                .await
-                .unwrap()
-                .http_status(),
-            200
-        );
-    }
-    assert_eq!(
-        (
-            runs("counted", &uuid),
-            runs("slow", &uuid),
-            runs("flaky", &uuid)
-        ),
-        (1, 1, 1)
-    );
+    // Two connections on the same records: the crashed worker's, and the live dispatcher's.
+    let prefix = fresh("test:lease:");
+    let connect = || async { RedisStore::connect(&url).await.unwrap() };
+    let crashed = connect().await.with_prefix(prefix.clone());
+    let store = Arc::new(connect().await.with_prefix(prefix));
+    let (lease, wait) = (Duration::from_millis(200), Duration::from_millis(300));
+    store_scenarios::an_expired_lease_lets_the_retry_proceed(&crashed, store, lease, wait).await;
+}
+
+#[tokio::test]
+async fn a_handler_slower_than_the_lease_keeps_its_claim() {
+    let Some(store) = redis_support::shared_store("keep-alive").await else {
+        return;
+    };
+    // Past the 300 ms lease, while `slow` still runs (600 ms): the renewed claim holds.
+    let (lease, retry_after) = (Duration::from_millis(300), Duration::from_millis(450));
+    store_scenarios::a_handler_slower_than_the_lease_keeps_its_claim(store, lease, retry_after)
+        .await;
 }
 
 /// Delivers `body` through `receiver` until it is acknowledged, as Postal retries (with a
@@ -127,7 +76,7 @@ async fn deliver_until_acknowledged(receiver: &Receiver, signer: &Signer, body: 
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     for attempt in 1.. {
         let reply = receiver.receive(&headers, body).await;
-        match reply.status() {
+        match reply.status().as_u16() {
             200 => return attempt,
             409 | 500 | 503 => {
                 assert!(
@@ -195,57 +144,6 @@ async fn two_replicas_sharing_redis_run_each_handler_once_per_event() {
             "{uuid}: the opted-out handler runs per acknowledged delivery"
         );
     }
-}
-
-#[tokio::test]
-async fn an_expired_lease_lets_the_retry_proceed() {
-    let Some(url) = redis_support::url() else {
-        return;
-    };
-    let prefix = fresh("test:lease:");
-    let crashed = RedisStore::connect(&url)
-        .await
-        .unwrap()
-        .with_prefix(prefix.clone());
-    let dispatcher = dispatcher(RedisStore::connect(&url).await.unwrap().with_prefix(prefix));
-    let uuid = fresh("crash-");
-    let Claim::Acquired { .. } = crashed
-        .claim(&uuid, Duration::from_millis(200))
-        .await
-        .unwrap()
-    else {
-        panic!("expected to claim");
-    };
-    let blocked = dispatcher.dispatch(&body(&uuid)).await.unwrap();
-    assert_eq!(
-        (blocked.http_status(), blocked.not_run()),
-        (409, Some(&NotRun::InProgress))
-    );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        dispatcher
-            .dispatch(&body(&uuid))
-            .await
-            .unwrap()
-            .http_status(),
-        200
-    );
-    assert_eq!(runs("counted", &uuid), 1);
-}
-
-#[tokio::test]
-async fn a_handler_slower_than_the_lease_keeps_its_claim() {
-    let Some(url) = redis_support::url() else {
-        return;
-    };
-    let store = redis_support::store(&url, "keep-alive").await;
-    let dispatcher = Dispatcher::builder()
-        .idempotency_store(store)
-        .lease(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    // Past the 300 ms lease, while `slow` still runs (600 ms): the renewed claim holds.
-    check_claim_outlives_lease(&dispatcher, Duration::from_millis(450)).await;
 }
 
 #[tokio::test]

@@ -1,31 +1,11 @@
 //! Signature verification against Postal's real test vectors, with the RSA-2048 key and the
-//! 1024-bit one Postal's installer generates, through every key form a user has.
+//! 1024-bit one Postal's installer generates, through every key form a user has. (Reading
+//! the keys themselves: `keys.rs`.)
 
 mod common;
 
-use common::{Vector, shared_text, vectors};
-use postal_hooks::{KeyError, PublicKey, Verified, Verifier, VerifyError};
-
-const KID_2048: &str = "78d66404005aa63fe93defe2de44269a737a434d6a7c06a8d0f0f4db7da9d7b8";
-const KID_1024: &str = "f91bbe950ee40f1f05661658251d98ff84bd3537e335a86dd75e0d590ef8aed0";
-
-/// The same key read from PEM, the DNS record and the JWKS document.
-fn key_forms(dir: &str) -> Vec<(&'static str, PublicKey)> {
-    let read = |file: &str| shared_text(&format!("test_vectors/{dir}{file}"));
-    let from_jwks = PublicKey::from_jwks(&read("jwks.json")).unwrap();
-    assert_eq!(from_jwks.len(), 1);
-    vec![
-        (
-            "PEM",
-            PublicKey::from_pem(&read("test_signing.pub.pem")).unwrap(),
-        ),
-        (
-            "DNS record",
-            PublicKey::from_dns_record(&read("dns_txt_record.txt")).unwrap(),
-        ),
-        ("JWKS", from_jwks.into_iter().next().unwrap()),
-    ]
-}
+use common::{KID_1024, KID_2048, Vector, key_forms, shared_text, vectors};
+use postal_hooks::{PublicKey, Verified, Verifier, VerifyError};
 
 fn headers_without(vector: &Vector, dropped: &[&str]) -> Vec<(String, String)> {
     vector
@@ -33,44 +13,6 @@ fn headers_without(vector: &Vector, dropped: &[&str]) -> Vec<(String, String)> {
         .into_iter()
         .filter(|(name, _)| !dropped.contains(&name.as_str()))
         .collect()
-}
-
-#[test]
-fn every_key_form_gives_the_postal_kid() {
-    for (dir, kid, bits) in [("", KID_2048, 2048), ("rsa1024/", KID_1024, 1024)] {
-        for (form, key) in key_forms(dir) {
-            assert_eq!(key.kid(), kid, "{dir}{form}");
-            assert_eq!(key.bits(), bits, "{dir}{form}");
-        }
-        let dns = shared_text(&format!("test_vectors/{dir}dns_txt_record.txt"));
-        let bare = dns
-            .split("p=")
-            .nth(1)
-            .unwrap()
-            .trim_end()
-            .trim_end_matches(';');
-        assert_eq!(
-            PublicKey::from_dns_record(bare).unwrap().kid(),
-            kid,
-            "bare p= value"
-        );
-        assert_eq!(PublicKey::parse_all(&dns).unwrap()[0].kid(), kid);
-        // The `p=` tag alone, with or without its `;`, by both entry points.
-        for tag in [
-            format!("p={bare}"),
-            format!("p={bare};"),
-            format!(" p={bare}; "),
-        ] {
-            assert_eq!(
-                PublicKey::from_dns_record(&tag).unwrap().kid(),
-                kid,
-                "{tag}"
-            );
-            assert_eq!(PublicKey::parse_all(&tag).unwrap()[0].kid(), kid, "{tag}");
-            assert_eq!(Verifier::from_key_text(&tag).unwrap().keys()[0].kid(), kid);
-        }
-        assert_eq!(PublicKey::parse_all(bare).unwrap()[0].kid(), kid, "bare");
-    }
 }
 
 #[test]
@@ -364,78 +306,12 @@ fn missing_headers_garbage_base64_and_unknown_kid_are_refused() {
 }
 
 #[test]
-fn an_empty_key_set_cannot_verify_anything() {
-    let error = Verifier::new(Vec::new()).unwrap_err();
-    assert_eq!(error, KeyError::NoKeys);
-    assert!(
-        error.to_string().contains("/.well-known/jwks.json"),
-        "{error}"
-    );
-    assert!(matches!(
-        PublicKey::from_jwks(r#"{"keys":[]}"#),
-        Err(KeyError::Jwks(_))
-    ));
-    assert!(Verifier::from_key_text(r#"{"keys":[]}"#).is_err());
-    assert_eq!(
-        Verifier::from_key_text("").unwrap_err(),
-        KeyError::NotRecognised
-    );
-}
-
-#[test]
 fn the_insecure_verifier_is_explicit() {
     let verifier = Verifier::insecure_accept_unsigned();
     assert!(verifier.is_insecure());
     assert_eq!(
         verifier.verify(&Vec::<(String, String)>::new(), b"anything"),
         Ok(Verified::Unverified)
-    );
-}
-
-#[test]
-fn unusable_keys_say_why() {
-    let cases: Vec<(&str, String, &str)> = vec![
-        (
-            "private key",
-            shared_text("test_vectors/test_signing.key"),
-            "this is a private key",
-        ),
-        ("garbage", "hello".into(), "not a public key: expected PEM"),
-        (
-            "empty p=",
-            "v=DKIM1; t=s; p=;".into(),
-            "the `p=` tag is empty",
-        ),
-        (
-            "bad base64",
-            "v=DKIM1; p=@@@@;".into(),
-            "`p=` is not base64",
-        ),
-        (
-            "jwks without n",
-            r#"{"keys":[{"kty":"RSA","e":"AQAB"}]}"#.into(),
-            "without `n` or `e`",
-        ),
-        (
-            "EC jwk",
-            r#"{"keys":[{"kty":"EC","crv":"P-256"}]}"#.into(),
-            "holds no RSA key",
-        ),
-        (
-            "truncated pem",
-            "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----".into(),
-            "invalid",
-        ),
-    ];
-    for (case, text, expected) in cases {
-        let error = PublicKey::parse_all(&text).unwrap_err();
-        assert!(error.to_string().contains(expected), "{case}: {error}");
-    }
-    // A 512-bit key is refused for its size.
-    let small = "-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAOCxWrLQwEAdLLUMFW+4TjxZQwIxXtht\nO/6gKJSw2v+sA9wCU64qwR+Q/O+j33N+h8JXxdKuYheufNDN6WcMGysCAwEAAQ==\n-----END PUBLIC KEY-----";
-    assert_eq!(
-        PublicKey::from_pem(small),
-        Err(KeyError::TooSmall { bits: 512 })
     );
 }
 
@@ -461,63 +337,6 @@ fn the_testing_signer_matches_postals_real_signatures() {
             vector.sha256,
             "{}",
             vector.name
-        );
-    }
-}
-
-#[test]
-fn embedded_keys_and_samples_match_shared() {
-    use postal_hooks::testing;
-    let pairs = [
-        (
-            testing::TEST_PRIVATE_KEY_PEM,
-            "test_vectors/test_signing.key",
-        ),
-        (
-            testing::TEST_PUBLIC_KEY_PEM,
-            "test_vectors/test_signing.pub.pem",
-        ),
-        (testing::TEST_JWKS, "test_vectors/jwks.json"),
-        (testing::TEST_DNS_RECORD, "test_vectors/dns_txt_record.txt"),
-        (
-            testing::TEST_PRIVATE_KEY_1024_PEM,
-            "test_vectors/rsa1024/test_signing.key",
-        ),
-        (
-            testing::TEST_PUBLIC_KEY_1024_PEM,
-            "test_vectors/rsa1024/test_signing.pub.pem",
-        ),
-    ];
-    for (embedded, file) in pairs {
-        assert_eq!(embedded, shared_text(file), "{file}");
-    }
-    for (name, body) in testing::SAMPLES {
-        assert_eq!(body, common::payload(&format!("{name}.json")), "{name}");
-    }
-}
-
-#[test]
-fn pkcs1_pem_and_several_pem_blocks_are_read() {
-    // `openssl rsa -pubin -in rsa1024/test_signing.pub.pem -RSAPublicKey_out`
-    let pkcs1 = "-----BEGIN RSA PUBLIC KEY-----
-MIGJAoGBALeOmTf/HL7mDcFtVBwEEawzuFuASbp54R4fCQxkxIfAqRbS9Umc2LEX
-ztJH0zyM0ZOYzuWo4YjgeKyXu1R42Gaja8dNmyTBHDbX6Kr6hVk3gn1xb/G1xg7u
-4RvsqmJDesY4xvwpEIOf5hTd9lj5L4M82GJxyEm2Hq3/+PW4ekmVAgMBAAE=
------END RSA PUBLIC KEY-----";
-    assert_eq!(PublicKey::from_pem(pkcs1).unwrap().kid(), KID_1024);
-    // Two installations' keys in one setting, as PEM blocks one after the other.
-    let both = format!(
-        "{pkcs1}\n{}",
-        shared_text("test_vectors/test_signing.pub.pem")
-    );
-    let verifier = Verifier::from_key_text(&both).unwrap();
-    let kids: Vec<_> = verifier.keys().iter().map(PublicKey::kid).collect();
-    assert_eq!(kids, [KID_1024, KID_2048]);
-    for (dir, kid) in [("", KID_2048), ("rsa1024", KID_1024)] {
-        let vector = &vectors(dir)[0];
-        assert_eq!(
-            verifier.verify(&vector.headers(), &vector.body),
-            Ok(Verified::Sha256 { kid: kid.into() })
         );
     }
 }

@@ -13,7 +13,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
 
-use crate::{Headers, ReceiveError, Receiver, Reply};
+use crate::headers::Headers;
+use crate::receiver::{ReceiveError, Receiver, Reply};
+use crate::shared_error::SharedError;
 
 /// A resource at `path` answering every method (non-`POST` gets 405 with `Allow: POST`).
 pub fn resource(path: &str, receiver: Receiver) -> Resource {
@@ -33,14 +35,17 @@ async fn handle(
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if let Err(error) = receiver.check_head(request.method().as_str(), &headers, content_length) {
+    if let Err(error) =
+        receiver.check_before_body(request.method().as_str(), &headers, content_length)
+    {
         return into_response(Reply::from_error(error));
     }
     let limit = receiver.max_body_bytes();
     let body = match payload.to_bytes_limited(limit).await {
         Ok(Ok(body)) => body,
         Ok(Err(error)) => {
-            return into_response(Reply::from_error(ReceiveError::BodyRead(error.to_string())));
+            let cause = SharedError::new(ActixError(error.to_string()));
+            return into_response(Reply::from_error(ReceiveError::BodyRead(cause)));
         }
         Err(_) => {
             return into_response(Reply::from_error(ReceiveError::PayloadTooLarge {
@@ -60,16 +65,22 @@ async fn handle(
     let task = actix_web::rt::spawn(async move { receiver.receive(&owned, &body).await });
     match task.await {
         Ok(reply) => into_response(reply),
-        Err(error) => into_response(Reply::from_error(ReceiveError::Internal(error.to_string()))),
+        Err(error) => into_response(Reply::from_error(ReceiveError::Internal(SharedError::new(
+            error,
+        )))),
     }
 }
 
+/// The reply as a response: its status, headers and body as [`Reply`] decides them.
 fn into_response(reply: Reply) -> HttpResponse {
-    let status = StatusCode::from_u16(reply.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    // actix-web 4 is built on `http` 0.2, whose `StatusCode` is another type. Every `http`
+    // 1 status code is a number in 100..=999, which 0.2 accepts too, so the fallback is
+    // never taken.
+    let status =
+        StatusCode::from_u16(reply.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
-    response.content_type("text/plain; charset=utf-8");
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        response.insert_header((header::ALLOW, "POST"));
+    for &header in reply.headers() {
+        response.insert_header(header);
     }
     response.body(reply.body().to_owned())
 }
@@ -83,3 +94,9 @@ impl Headers for ActixHeaders<'_> {
         self.0.get(name).map(header::HeaderValue::as_bytes)
     }
 }
+
+/// An `actix_web::Error` as a cause. It is neither `Send` nor `Sync` (it may hold an `Rc`),
+/// so it cannot travel inside a [`ReceiveError`]; its message does.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct ActixError(String);

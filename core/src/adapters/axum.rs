@@ -31,7 +31,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any};
 
 use super::http_body::{read_limited, response, serve};
-use crate::{Envelope, ReceiveError, Receiver, Reply};
+use crate::parse::Envelope;
+use crate::receiver::{ReceiveError, Receiver, Reply};
 
 /// The endpoint as a route for any method (non-`POST` gets 405 with `Allow: POST`):
 /// `Router::new().route("/postal/webhook", webhook(receiver))`.
@@ -74,7 +75,7 @@ where
         let receiver = Receiver::from_ref(state);
         let (parts, body) = request.into_parts();
         receiver
-            .check_head(parts.method.as_str(), &parts.headers, None)
+            .check_before_body(parts.method.as_str(), &parts.headers, None)
             .map_err(WebhookRejection)?;
         let bytes = read_limited(body, receiver.max_body_bytes())
             .await

@@ -4,11 +4,12 @@
 use std::error::Error;
 
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderValue, StatusCode};
+use http::HeaderValue;
+use http::header::{CONTENT_LENGTH, HeaderName};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use crate::{ReceiveError, Receiver, Reply};
+use crate::receiver::{ReceiveError, Receiver, Reply};
+use crate::shared_error::SharedError;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
@@ -28,7 +29,9 @@ where
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if let Err(error) = receiver.check_head(parts.method.as_str(), &parts.headers, content_length) {
+    if let Err(error) =
+        receiver.check_before_body(parts.method.as_str(), &parts.headers, content_length)
+    {
         return response(Reply::from_error(error));
     }
     match read_limited(body, receiver.max_body_bytes()).await {
@@ -54,7 +57,7 @@ pub(crate) async fn receive_detached(
     match task.await {
         Ok(reply) => reply,
         // Handler panics are caught inside; reaching this is a bug, answered with a retry.
-        Err(error) => Reply::from_error(ReceiveError::Internal(error.to_string())),
+        Err(error) => Reply::from_error(ReceiveError::Internal(SharedError::new(error))),
     }
 }
 
@@ -72,22 +75,20 @@ where
                 length: None,
             })
         }
-        Err(error) => Err(ReceiveError::BodyRead(error.to_string())),
+        Err(error) => Err(ReceiveError::BodyRead(SharedError::from_boxed(error))),
     }
 }
 
-/// The reply as a plain-text response (with `Allow: POST` on a 405).
+/// The reply as a response: its status, headers and body as [`Reply`] decides them.
 pub(crate) fn response(reply: Reply) -> http::Response<String> {
-    let status = StatusCode::from_u16(reply.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = http::Response::new(reply.body().to_owned());
-    *response.status_mut() = status;
+    *response.status_mut() = reply.status();
     let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        headers.insert(ALLOW, HeaderValue::from_static("POST"));
+    for &(name, value) in reply.headers() {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     }
     response
 }

@@ -1,7 +1,9 @@
 //! Framework adapters, each behind its cargo feature. Each is a few lines for the user and
 //! forwards to the framework-agnostic [`Receiver`](crate::Receiver).
 
-#[cfg(feature = "http-body-io")]
+// Shared by the two adapters that serve `http::Request`s (feature `http-body-io` brings its
+// dependencies; the code is compiled only for an adapter that uses it).
+#[cfg(any(feature = "axum", feature = "tower"))]
 pub(crate) mod http_body;
 
 #[cfg(feature = "axum")]

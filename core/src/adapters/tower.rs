@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 use tower_service::Service;
 
 use super::http_body::serve;
-use crate::Receiver;
+use crate::receiver::Receiver;
 
 /// The whole webhook endpoint as a service: `http::Request<B>` in, a plain-text
 /// `http::Response<String>` out. Never fails: every outcome is a status.

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::{Claim, ClaimToken, DEFAULT_RETENTION, IdempotencyStore, StoreError};
+use super::claim::{Claim, ClaimToken};
+use super::error::StoreError;
+use super::{DEFAULT_RETENTION, IdempotencyStore};
 use crate::handler::BoxFuture;
 
 /// Records in this process's memory: right for a single instance. Bounded: at most
@@ -330,7 +332,7 @@ mod tests {
         assert_eq!(store.claim_now("u", LEASE), Claim::InProgress);
         store.mark_done_now("u", "a::h");
         // A stale token does not release the claim.
-        store.release_now("u", &ClaimToken("other".into()));
+        store.release_now("u", &ClaimToken::new("other"));
         assert_eq!(store.claim_now("u", LEASE), Claim::InProgress);
         store.release_now("u", &token);
         let (_, done) = acquired(store.claim_now("u", Duration::from_millis(1)));

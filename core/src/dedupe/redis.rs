@@ -5,7 +5,9 @@ use std::time::Duration;
 use deadpool_redis::{Manager, Pool, Runtime};
 use redis::{AsyncConnectionConfig, Script};
 
-use super::{Claim, ClaimToken, DEFAULT_RETENTION, IdempotencyStore, StoreError};
+use super::claim::{Claim, ClaimToken};
+use super::error::StoreError;
+use super::{DEFAULT_RETENTION, IdempotencyStore};
 use crate::handler::BoxFuture;
 
 /// Claims atomically: take the lease if free (`SET NX PX`) and read the done set, in one
@@ -70,13 +72,12 @@ impl RedisStore {
     ///
     /// When the URL is invalid.
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let invalid = |error: &dyn std::fmt::Display| {
-            StoreError::new(format!("invalid Redis URL {url:?}: {error}"))
-        };
+        let context = format!("invalid Redis URL {url:?}");
         let connection = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(TIMEOUT))
             .set_response_timeout(Some(TIMEOUT));
-        let manager = Manager::new_with_config(url, connection).map_err(|error| invalid(&error))?;
+        let manager = Manager::new_with_config(url, connection)
+            .map_err(|error| StoreError::with_source(context.clone(), error))?;
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .wait_timeout(Some(TIMEOUT))
@@ -84,7 +85,7 @@ impl RedisStore {
             .recycle_timeout(Some(TIMEOUT))
             .runtime(Runtime::Tokio1)
             .build()
-            .map_err(|error| invalid(&error))?;
+            .map_err(|error| StoreError::with_source(context, error))?;
         Ok(RedisStore {
             pool,
             prefix: "postal-hooks".to_owned(),
@@ -106,7 +107,7 @@ impl RedisStore {
         redis::cmd("PING")
             .query_async::<String>(&mut connection)
             .await
-            .map_err(|error| StoreError::new(format!("Redis at {url}: {error}")))?;
+            .map_err(|error| StoreError::with_source(format!("Redis at {url}"), error))?;
         Ok(store)
     }
 
@@ -128,7 +129,7 @@ impl RedisStore {
         self.pool
             .get()
             .await
-            .map_err(|error| StoreError::new(format!("Redis connection: {error}")))
+            .map_err(|error| StoreError::with_source("Redis connection", error))
     }
 
     /// Extends `token`'s claim on `uuid` to `lease` from now; `false` if it lost the claim.
@@ -171,7 +172,7 @@ fn millis(duration: Duration) -> u64 {
 }
 
 fn redis_error(operation: &str) -> impl FnOnce(redis::RedisError) -> StoreError + '_ {
-    move |error| StoreError::new(format!("Redis {operation}: {error}"))
+    move |error| StoreError::with_source(format!("Redis {operation}"), error)
 }
 
 impl IdempotencyStore for RedisStore {

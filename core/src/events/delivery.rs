@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::Message;
+use super::Timestamp;
 use super::newtype::shared_payload_event;
 use super::open_enum::open_enum;
-use crate::Timestamp;
 
 /// The payload shared by [`MessageSent`], [`MessageDelayed`], [`MessageDeliveryFailed`] and
 /// [`MessageHeld`]: one delivery attempt of one message.

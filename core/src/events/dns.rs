@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::Server;
+use super::Timestamp;
 use super::open_enum::open_enum;
-use crate::Timestamp;
 
 /// `DomainDNSError`: Postal's hourly DNS check found a problem with a domain.
 ///

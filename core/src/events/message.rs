@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Timestamp;
 use super::open_enum::open_enum;
-use crate::Timestamp;
 
 /// One message as Postal describes it in webhooks (one recipient per message).
 ///

@@ -14,11 +14,13 @@
 mod bounced;
 mod delivery;
 mod dns;
+mod event;
 mod message;
 mod newtype;
 mod open_enum;
 mod send_limit;
 mod server;
+mod timestamp;
 mod tracking;
 
 pub use bounced::MessageBounced;
@@ -26,15 +28,15 @@ pub use delivery::{
     Delivery, DeliveryStatus, MessageDelayed, MessageDeliveryFailed, MessageHeld, MessageSent,
 };
 pub use dns::{DnsStatus, DomainDNSError};
+pub use event::{Event, RawPayload};
 pub use message::{Direction, Message, SpamStatus};
 pub use send_limit::{SendLimit, SendLimitApproaching, SendLimitExceeded};
 pub use server::Server;
+pub use timestamp::Timestamp;
 pub use tracking::{MessageLinkClicked, MessageLoaded};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-
-use crate::Event;
 
 /// A Postal event type: one of the ten types in [`events`](crate::events).
 ///

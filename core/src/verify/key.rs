@@ -13,7 +13,8 @@ use der::{Decode, Encode};
 use pkcs1::RsaPublicKeyRef;
 use spki::SubjectPublicKeyInfoRef;
 
-use super::KeyError;
+use super::key_error::{DerError, DnsRecordError, JwksError, KeyError, PemError};
+use crate::shared_error::SharedError;
 
 /// The smallest RSA modulus accepted: Postal's official installer generates 1024-bit keys.
 ///
@@ -66,14 +67,14 @@ impl PublicKey {
     ///
     /// When the bytes are not an RSA public key, or the key is under 1024 bits.
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
-        let key = RsaPublicKeyRef::from_der(der).map_err(|e| KeyError::Der(e.to_string()))?;
+        let key = RsaPublicKeyRef::from_der(der).map_err(der_error)?;
         let bits = modulus_bits(key.modulus.as_bytes());
         if bits < MIN_KEY_BITS {
             return Err(KeyError::TooSmall { bits });
         }
         let parse = |algorithm| {
             ParsedPublicKey::new(algorithm, der)
-                .map_err(|rejected| KeyError::Rejected(rejected.to_string()))
+                .map_err(|rejected| KeyError::Rejected(SharedError::new(rejected)))
         };
         Ok(PublicKey {
             kid: kid_of(der),
@@ -90,8 +91,7 @@ impl PublicKey {
     ///
     /// When the bytes are not an RSA `SubjectPublicKeyInfo`.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
-        let spki =
-            SubjectPublicKeyInfoRef::from_der(der).map_err(|e| KeyError::Der(e.to_string()))?;
+        let spki = SubjectPublicKeyInfoRef::from_der(der).map_err(der_error)?;
         if spki.algorithm.oid != pkcs1::ALGORITHM_OID {
             return Err(KeyError::NotRsa {
                 algorithm: spki.algorithm.oid.to_string(),
@@ -100,7 +100,7 @@ impl PublicKey {
         let pkcs1 = spki
             .subject_public_key
             .as_bytes()
-            .ok_or_else(|| KeyError::Der("the public key bit string is not whole bytes".into()))?;
+            .ok_or(KeyError::Der(DerError::BitStringNotOctets))?;
         Self::from_pkcs1_der(pkcs1)
     }
 
@@ -112,16 +112,15 @@ impl PublicKey {
     /// When the text is not one PEM block of either kind.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes())
-            .map_err(|e| KeyError::Pem(e.to_string()))?;
+            .map_err(|e| KeyError::Pem(PemError::Decode(e)))?;
         match label {
             "PUBLIC KEY" => Self::from_spki_der(&der),
             "RSA PUBLIC KEY" => Self::from_pkcs1_der(&der),
-            "RSA PRIVATE KEY" | "PRIVATE KEY" => Err(KeyError::Pem(
-                "this is a private key: give the receiver only the public key (`openssl rsa -in signing.key -pubout`)".into(),
-            )),
-            other => Err(KeyError::Pem(format!(
-                "expected `PUBLIC KEY` or `RSA PUBLIC KEY`, found `{other}`"
-            ))),
+            "RSA PRIVATE KEY" | "PRIVATE KEY" => Err(KeyError::Pem(PemError::PrivateKey)),
+            other => Err(KeyError::Pem(PemError::Label {
+                expected: "`PUBLIC KEY` or `RSA PUBLIC KEY`",
+                found: other.to_owned(),
+            })),
         }
     }
 
@@ -140,19 +139,17 @@ impl PublicKey {
                 .split(';')
                 .map(str::trim)
                 .find_map(|tag| tag.strip_prefix("p="))
-                .ok_or_else(|| KeyError::DnsRecord("no `p=` tag in the record".into()))?
+                .ok_or(KeyError::DnsRecord(DnsRecordError::NoPublicKeyTag))?
         } else {
             joined
         };
         let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
         if compact.is_empty() {
-            return Err(KeyError::DnsRecord(
-                "the `p=` tag is empty (a revoked key)".into(),
-            ));
+            return Err(KeyError::DnsRecord(DnsRecordError::Revoked));
         }
         let der = STANDARD
             .decode(&compact)
-            .map_err(|e| KeyError::DnsRecord(format!("`p=` is not base64: {e}")))?;
+            .map_err(|e| KeyError::DnsRecord(DnsRecordError::Base64(e)))?;
         Self::from_spki_der(&der)
     }
 
@@ -162,10 +159,10 @@ impl PublicKey {
     ///
     /// When `n` or `e` is not base64url or does not make an RSA key.
     pub fn from_jwk_components(n: &str, e: &str) -> Result<Self, KeyError> {
-        let decode = |name: &str, value: &str| {
+        let decode = |component: &'static str, value: &str| {
             URL_SAFE_NO_PAD
                 .decode(value.trim_end_matches('='))
-                .map_err(|err| KeyError::Jwks(format!("`{name}` is not base64url: {err}")))
+                .map_err(|source| KeyError::Jwks(JwksError::Base64 { component, source }))
         };
         let (n, e) = (decode("n", n)?, decode("e", e)?);
         let der = RsaPublicKeyRef {
@@ -173,7 +170,7 @@ impl PublicKey {
             public_exponent: jwk_uint(&e)?,
         }
         .to_der()
-        .map_err(|err| KeyError::Jwks(err.to_string()))?;
+        .map_err(jwk_integer_error)?;
         Self::from_pkcs1_der(&der)
     }
 
@@ -196,8 +193,8 @@ impl PublicKey {
             Set { keys: Vec<Jwk> },
             Single(Jwk),
         }
-        let document: Document =
-            serde_json::from_str(json).map_err(|e| KeyError::Jwks(e.to_string()))?;
+        let document: Document = serde_json::from_str(json)
+            .map_err(|e| KeyError::Jwks(JwksError::Json(SharedError::new(e))))?;
         let jwks = match document {
             Document::Set { keys } => keys,
             Document::Single(jwk) => vec![jwk],
@@ -207,11 +204,11 @@ impl PublicKey {
             .filter(|jwk| jwk.kty == "RSA")
             .map(|jwk| match (jwk.n, jwk.e) {
                 (Some(n), Some(e)) => Self::from_jwk_components(&n, &e),
-                _ => Err(KeyError::Jwks("an RSA key without `n` or `e`".into())),
+                _ => Err(KeyError::Jwks(JwksError::MissingComponents)),
             })
             .collect::<Result<Vec<_>, _>>()?;
         if keys.is_empty() {
-            return Err(KeyError::Jwks("the document holds no RSA key".into()));
+            return Err(KeyError::Jwks(JwksError::NoRsaKey));
         }
         Ok(keys)
     }
@@ -275,7 +272,15 @@ impl PartialEq for PublicKey {
 impl Eq for PublicKey {}
 
 fn jwk_uint(bytes: &[u8]) -> Result<der::asn1::UintRef<'_>, KeyError> {
-    der::asn1::UintRef::new(bytes).map_err(|err| KeyError::Jwks(err.to_string()))
+    der::asn1::UintRef::new(bytes).map_err(jwk_integer_error)
+}
+
+fn jwk_integer_error(error: der::Error) -> KeyError {
+    KeyError::Jwks(JwksError::Integer(SharedError::new(error)))
+}
+
+fn der_error(error: der::Error) -> KeyError {
+    KeyError::Der(DerError::Decode(SharedError::new(error)))
 }
 
 /// Lowercase hex SHA-256 of the DER PKCS#1 key, as ruby-jwt computes Postal's KID.

@@ -1,7 +1,9 @@
-//! Verifying that a request comes from Postal: [`Verifier`] and the keys it trusts.
+//! Stage 1 of the data path: the raw body is checked against Postal's signature before
+//! anything reads it. A [`Verifier`] holds the [`PublicKey`]s it trusts.
 
 mod error;
 mod key;
+mod key_error;
 
 use std::sync::Arc;
 
@@ -9,11 +11,12 @@ use base64::DecodeSliceError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+pub use error::VerifyError;
 pub(crate) use error::WHERE_TO_GET_THE_KEY;
-pub use error::{KeyError, VerifyError};
 pub use key::{MIN_KEY_BITS, PublicKey};
+pub use key_error::{DerError, DnsRecordError, JwksError, KeyError, PemError};
 
-use crate::Headers;
+use crate::headers::Headers;
 
 /// The SHA-256 signature header (Postal 3.2+).
 ///

@@ -149,3 +149,26 @@ pub fn vectors(key_dir: &str) -> Vec<Vector> {
     assert!(vectors.len() >= 10, "{key_dir}: {} vectors", vectors.len());
     vectors
 }
+
+/// The KID Postal sends for the RSA-2048 test key.
+pub const KID_2048: &str = "78d66404005aa63fe93defe2de44269a737a434d6a7c06a8d0f0f4db7da9d7b8";
+/// The KID Postal sends for the 1024-bit test key (the size Postal's installer generates).
+pub const KID_1024: &str = "f91bbe950ee40f1f05661658251d98ff84bd3537e335a86dd75e0d590ef8aed0";
+
+/// The same key read from PEM, the DNS record and the JWKS document.
+pub fn key_forms(dir: &str) -> Vec<(&'static str, postal_hooks::PublicKey)> {
+    let read = |file: &str| shared_text(&format!("test_vectors/{dir}{file}"));
+    let from_jwks = postal_hooks::PublicKey::from_jwks(&read("jwks.json")).unwrap();
+    assert_eq!(from_jwks.len(), 1);
+    vec![
+        (
+            "PEM",
+            postal_hooks::PublicKey::from_pem(&read("test_signing.pub.pem")).unwrap(),
+        ),
+        (
+            "DNS record",
+            postal_hooks::PublicKey::from_dns_record(&read("dns_txt_record.txt")).unwrap(),
+        ),
+        ("JWKS", from_jwks.into_iter().next().unwrap()),
+    ]
+}

@@ -102,7 +102,7 @@ pub async fn check_claim_outlives_lease(dispatcher: &Dispatcher, retry_after: Du
     tokio::time::sleep(retry_after).await;
     let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
     assert_eq!(
-        (retry.http_status(), retry.not_run()),
+        (retry.http_status().as_u16(), retry.not_run()),
         (409, Some(&NotRun::InProgress)),
         "{retry}"
     );

@@ -40,6 +40,13 @@ pub async fn store(url: &str, test: &str) -> RedisStore {
     }
 }
 
+/// [`store`] on the test Redis, shared as the store scenarios take it; `None` (skip) when
+/// the Redis tests are not configured.
+pub async fn shared_store(test: &str) -> Option<std::sync::Arc<RedisStore>> {
+    let url = url()?;
+    Some(std::sync::Arc::new(store(&url, test).await))
+}
+
 /// A Redis server of the test's own, on a free port, persisting to a directory of its own
 /// (so its records survive a restart, as a production Redis's would).
 pub struct PrivateRedis {

@@ -8,8 +8,9 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::event::PayloadSeed;
-use crate::{Event, ParseError, Timestamp};
+use super::error::ParseError;
+use super::payload::PayloadSeed;
+use crate::events::{Event, Timestamp};
 
 /// One webhook request body: `{"event":…,"timestamp":…,"payload":{…},"uuid":…}`.
 ///

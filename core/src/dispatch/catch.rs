@@ -6,8 +6,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::HandlerError;
 use crate::handler::BoxFuture;
+use crate::handler::HandlerError;
 
 /// Why a handler did not succeed.
 pub(crate) enum Failure {

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::{HandlerInfo, Meta};
+use http::StatusCode;
+
+use crate::handler::{HandlerInfo, Meta};
 
 /// What happened to one request: which handlers ran, how each ended, and the HTTP status
 /// to answer Postal with.
@@ -85,28 +87,65 @@ impl Report {
     /// matched); `500` when any failed; `409` while another delivery of the uuid is in
     /// progress; `503` when the idempotency store is unreachable. Postal retries every
     /// non-2xx answer.
-    pub fn http_status(&self) -> u16 {
+    pub fn http_status(&self) -> StatusCode {
         match (&self.not_run, self.is_success()) {
-            (Some(NotRun::InProgress), _) => 409,
-            (Some(NotRun::StoreUnavailable(_)), _) => 503,
-            (None, true) => 200,
-            (None, false) => 500,
+            (Some(NotRun::InProgress), _) => StatusCode::CONFLICT,
+            (Some(NotRun::StoreUnavailable(_)), _) => StatusCode::SERVICE_UNAVAILABLE,
+            (None, true) => StatusCode::OK,
+            (None, false) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// What happened, in one line: the body of the answer to Postal, which its webhook log
+    /// shows, and the first line of this report's `Display`.
+    ///
+    /// ```
+    /// # use postal_hooks::{Dispatcher, events::MessageSent};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let body = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageSent.json"));
+    /// let dispatcher = Dispatcher::builder()
+    ///     .without_registered_handlers()
+    ///     .on(|_: &MessageSent| {})
+    ///     .build()?;
+    /// assert_eq!(dispatcher.dispatch_blocking(body)?.summary(), "ok: 1 handler(s) ran");
+    /// // Postal retries with the same uuid: the handler already succeeded.
+    /// assert_eq!(dispatcher.dispatch_blocking(body)?.summary(), "ok: 0 handler(s) ran, 1 already done");
+    /// # Ok(()) }
+    /// ```
+    pub fn summary(&self) -> String {
+        if let Some(not_run) = &self.not_run {
+            return not_run.to_string();
+        }
+        if self.is_unhandled() {
+            return "no handler registered for this event (acknowledged)".to_owned();
+        }
+        let matched = self.runs.len();
+        let failed = self.failures().count();
+        let skipped = self
+            .runs
+            .iter()
+            .filter(|run| run.outcome == Outcome::Skipped)
+            .count();
+        let ran = matched - skipped;
+        let done = match skipped {
+            0 => String::new(),
+            _ => format!(", {skipped} already done"),
+        };
+        if failed > 0 {
+            let ok = ran - failed;
+            return format!(
+                "{failed} of {matched} handler(s) failed; Postal will retry ({ok} ok{done}, {failed} failed)"
+            );
+        }
+        format!("ok: {ran} handler(s) ran{done}")
     }
 }
 
 impl fmt::Display for Report {
-    /// One line for the request, then one per handler.
+    /// `<event> <uuid>: <summary>`, then one line per handler that matched.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.event(), self.uuid().unwrap_or("(no uuid)"))?;
-        if let Some(not_run) = &self.not_run {
-            return write!(f, ": {not_run}");
-        }
-        if self.is_unhandled() {
-            return f.write_str(": no handler registered for this event (acknowledged)");
-        }
-        let failed = self.failures().count();
-        write!(f, ": {} handler(s), {failed} failed", self.runs.len())?;
+        let uuid = self.uuid().unwrap_or("(no uuid)");
+        write!(f, "{} {uuid}: {}", self.event(), self.summary())?;
         for run in &self.runs {
             write!(f, "\n  {run}")?;
         }

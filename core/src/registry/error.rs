@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::HandlerInfo;
+use crate::handler::HandlerInfo;
 
 /// Why [`DispatcherBuilder::build`](crate::DispatcherBuilder::build) refused: every problem
 /// found, not just the first, so one start-up shows them all.
@@ -13,7 +13,8 @@ use crate::HandlerInfo;
 /// let err = Dispatcher::builder().without_registered_handlers().build().unwrap_err();
 /// assert!(matches!(err.problems(), [BuildProblem::NoHandlers]));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot build the postal-hooks dispatcher{}", Problems(.problems))]
 pub struct BuildError {
     pub(crate) problems: Vec<BuildProblem>,
 }
@@ -38,10 +39,15 @@ pub struct BuildError {
 /// assert!(type_name.ends_with("Pool"));
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildProblem {
     /// A handler takes `State<T>` but no `T` was given with `.state(..)`.
+    #[error(
+        "handler `{}` at {} takes `State<{type_name}>`, but no `{type_name}` was given: add `.state(value)` to the builder",
+        .handler.path(),
+        .handler.location()
+    )]
     MissingState {
         /// The handler.
         handler: HandlerInfo,
@@ -49,6 +55,11 @@ pub enum BuildProblem {
         type_name: &'static str,
     },
     /// The same fn is registered twice for the same event (e.g. the attribute repeated).
+    #[error(
+        "handler `{}` at {} is registered twice for `{event}`: remove one `#[on_event]`",
+        .handler.path(),
+        .handler.location()
+    )]
     DuplicateHandler {
         /// The handler.
         handler: HandlerInfo,
@@ -56,12 +67,20 @@ pub enum BuildProblem {
         event: &'static str,
     },
     /// Two `.state(..)` values of the same type: a handler could only ever see one.
+    #[error(
+        "two `.state(..)` values have the type `{type_name}`: give it once, or wrap one in a newtype"
+    )]
     DuplicateState {
         /// The type given twice.
         type_name: &'static str,
     },
     /// A handler names an event Postal does not send (only possible for hand-built
     /// descriptors: `#[on_event]` checks names at compile time).
+    #[error(
+        "handler `{}` at {} is registered for `{event}`, which is not a Postal event",
+        .handler.path(),
+        .handler.location()
+    )]
     UnknownEvent {
         /// The handler.
         handler: HandlerInfo,
@@ -69,12 +88,18 @@ pub enum BuildProblem {
         event: &'static str,
     },
     /// [`dedupe_exempt`](crate::DispatcherBuilder::dedupe_exempt) names no handler.
+    #[error(
+        "`dedupe_exempt({path:?})` names no handler; use a path from `Dispatcher::handlers()`, like `my_app::bounces::suppress`"
+    )]
     UnknownExempt {
         /// The path given.
         path: String,
     },
     /// No handler at all: usually a crate of handlers that nothing links. Opt in with
     /// [`allow_no_handlers`](crate::DispatcherBuilder::allow_no_handlers) if intended.
+    #[error(
+        "no handlers are registered. If your `#[on_event]` fns live in another crate, make sure it is linked by naming it once: `use my_handlers as _;`. Call `.allow_no_handlers()` if an empty dispatcher is intended"
+    )]
     NoHandlers,
 }
 
@@ -85,10 +110,12 @@ impl BuildError {
     }
 }
 
-impl fmt::Display for BuildError {
+/// `: <the problem>` for one problem, ` (N problems):` and one indented line each for more.
+struct Problems<'a>(&'a [BuildProblem]);
+
+impl fmt::Display for Problems<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot build the postal-hooks dispatcher")?;
-        match self.problems.as_slice() {
+        match self.0 {
             [one] => write!(f, ": {one}"),
             many => {
                 write!(f, " ({} problems):", many.len())?;
@@ -97,46 +124,6 @@ impl fmt::Display for BuildError {
                 }
                 Ok(())
             }
-        }
-    }
-}
-
-impl std::error::Error for BuildError {}
-
-impl fmt::Display for BuildProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BuildProblem::MissingState { handler, type_name } => write!(
-                f,
-                "handler `{}` at {} takes `State<{type_name}>`, but no `{type_name}` was given: add `.state(value)` to the builder",
-                handler.path(),
-                handler.location()
-            ),
-            BuildProblem::DuplicateHandler { handler, event } => write!(
-                f,
-                "handler `{}` at {} is registered twice for `{event}`: remove one `#[on_event]`",
-                handler.path(),
-                handler.location()
-            ),
-            BuildProblem::DuplicateState { type_name } => write!(
-                f,
-                "two `.state(..)` values have the type `{type_name}`: give it once, or wrap one in a newtype"
-            ),
-            BuildProblem::UnknownEvent { handler, event } => write!(
-                f,
-                "handler `{}` at {} is registered for `{event}`, which is not a Postal event",
-                handler.path(),
-                handler.location()
-            ),
-            BuildProblem::UnknownExempt { path } => write!(
-                f,
-                "`dedupe_exempt({path:?})` names no handler; use a path from `Dispatcher::handlers()`, like `my_app::bounces::suppress`"
-            ),
-            BuildProblem::NoHandlers => f.write_str(
-                "no handlers are registered. If your `#[on_event]` fns live in another crate, \
-                 make sure it is linked by naming it once: `use my_handlers as _;`. \
-                 Call `.allow_no_handlers()` if an empty dispatcher is intended",
-            ),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! What a handler can take after the event: [`Meta`] and [`State`].
+//! What a handler can take after the event: [`Meta`] and [`State`], drawn from the
+//! [`CallContext`] through [`HandlerArg`].
 
 use std::any::{Any, TypeId, type_name};
 use std::borrow::Cow;
@@ -7,7 +8,8 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::{Event, HandlerError, Timestamp};
+use super::result::HandlerError;
+use crate::events::{Event, Timestamp};
 
 /// Facts about the request being dispatched: its uuid, timestamp and event name.
 ///
@@ -176,10 +178,10 @@ impl<'a> CallContext<'a> {
     label = "not something the dispatcher can pass",
     note = "after the event, a handler may take, in any order: `&Meta` (uuid, timestamp, event name) and `State<T>` (a value given to `Dispatcher::builder().state(..)`)"
 )]
-pub trait FromRequest<'a>: Sized + crate::param::sealed::Sealed {
+pub trait HandlerArg<'a>: Sized + sealed::Sealed {
     /// Draws the argument from the call. Fails only for state that was not provided, which
     /// [`build`](crate::DispatcherBuilder::build) already rules out.
-    fn from_request(cx: &CallContext<'a>) -> Result<Self, HandlerError>;
+    fn from_call(cx: &CallContext<'a>) -> Result<Self, HandlerError>;
 
     /// Records the state this argument needs, for the check at build time.
     fn declare(needs: &mut Vec<StateNeed>) {
@@ -187,20 +189,20 @@ pub trait FromRequest<'a>: Sized + crate::param::sealed::Sealed {
     }
 }
 
-impl crate::param::sealed::Sealed for &Meta {}
+impl sealed::Sealed for &Meta {}
 
 #[diagnostic::do_not_recommend]
-impl<'a> FromRequest<'a> for &'a Meta {
-    fn from_request(cx: &CallContext<'a>) -> Result<Self, HandlerError> {
+impl<'a> HandlerArg<'a> for &'a Meta {
+    fn from_call(cx: &CallContext<'a>) -> Result<Self, HandlerError> {
         Ok(cx.meta)
     }
 }
 
-impl<T: Send + Sync + 'static> crate::param::sealed::Sealed for State<T> {}
+impl<T: Send + Sync + 'static> sealed::Sealed for State<T> {}
 
 #[diagnostic::do_not_recommend]
-impl<T: Send + Sync + 'static> FromRequest<'_> for State<T> {
-    fn from_request(cx: &CallContext<'_>) -> Result<Self, HandlerError> {
+impl<T: Send + Sync + 'static> HandlerArg<'_> for State<T> {
+    fn from_call(cx: &CallContext<'_>) -> Result<Self, HandlerError> {
         cx.states.get::<T>().map(State).ok_or_else(|| {
             HandlerError::from(format!(
                 "no state of type `{}` was given to the dispatcher",
@@ -212,4 +214,9 @@ impl<T: Send + Sync + 'static> FromRequest<'_> for State<T> {
     fn declare(needs: &mut Vec<StateNeed>) {
         needs.push(StateNeed::of::<T>());
     }
+}
+
+pub(crate) mod sealed {
+    /// Keeps the set of handler arguments ours: `&Meta` and `State<T>`.
+    pub trait Sealed {}
 }

@@ -1,4 +1,5 @@
-//! What a handler returns: [`IntoOutcome`] and [`HandlerError`].
+//! What a handler returns: [`IntoHandlerResult`] turns `()` or `Result<(), E>` into the
+//! handler's result, and [`HandlerError`] boxes any error it gave.
 
 use std::error::Error;
 use std::fmt;
@@ -63,11 +64,11 @@ impl fmt::Display for HandlerError {
 /// error (`std::error::Error + Send + Sync + 'static`, `anyhow::Error`, `String`, `&str`).
 ///
 /// ```
-/// use postal_hooks::IntoOutcome;
+/// use postal_hooks::IntoHandlerResult;
 ///
-/// assert!(().into_outcome().is_ok());
-/// assert!(Ok::<(), std::io::Error>(()).into_outcome().is_ok());
-/// let failed = Err::<(), _>(std::io::Error::other("smtp relay down")).into_outcome();
+/// assert!(().into_handler_result().is_ok());
+/// assert!(Ok::<(), std::io::Error>(()).into_handler_result().is_ok());
+/// let failed = Err::<(), _>(std::io::Error::other("smtp relay down")).into_handler_result();
 /// assert_eq!(failed.unwrap_err().to_string(), "smtp relay down");
 /// ```
 #[diagnostic::on_unimplemented(
@@ -75,21 +76,21 @@ impl fmt::Display for HandlerError {
     label = "unsupported return type",
     note = "`E` may be any `std::error::Error + Send + Sync + 'static`, `anyhow::Error` or `String`; a failed handler makes the request answer 5xx so Postal retries"
 )]
-pub trait IntoOutcome {
+pub trait IntoHandlerResult {
     /// `Ok(())` when the handler succeeded.
-    fn into_outcome(self) -> Result<(), HandlerError>;
+    fn into_handler_result(self) -> Result<(), HandlerError>;
 }
 
 #[diagnostic::do_not_recommend]
-impl IntoOutcome for () {
-    fn into_outcome(self) -> Result<(), HandlerError> {
+impl IntoHandlerResult for () {
+    fn into_handler_result(self) -> Result<(), HandlerError> {
         Ok(())
     }
 }
 
 #[diagnostic::do_not_recommend]
-impl<E: Into<BoxError>> IntoOutcome for Result<(), E> {
-    fn into_outcome(self) -> Result<(), HandlerError> {
+impl<E: Into<BoxError>> IntoHandlerResult for Result<(), E> {
+    fn into_handler_result(self) -> Result<(), HandlerError> {
         self.map_err(HandlerError::new)
     }
 }
@@ -116,12 +117,14 @@ mod tests {
     #[test]
     fn chain_message_follows_sources() {
         let inner = std::io::Error::other("disk full");
-        let err = Err::<(), _>(Outer(inner)).into_outcome().unwrap_err();
+        let err = Err::<(), _>(Outer(inner))
+            .into_handler_result()
+            .unwrap_err();
         assert_eq!(err.chain_message(), "saving the bounce: disk full");
-        assert!(().into_outcome().is_ok());
+        assert!(().into_handler_result().is_ok());
         assert_eq!(
             Err::<(), _>("plain")
-                .into_outcome()
+                .into_handler_result()
                 .unwrap_err()
                 .to_string(),
             "plain"

@@ -1,91 +1,20 @@
-//! [`ParseError`]: what was wrong with a body, and where.
-
-use std::fmt;
+//! Naming what is wrong with a body that did not parse: the field path, the line and
+//! column, or that it is not JSON at all.
+//!
+//! The fast parse tracks no path. Only when it fails is the same input read once more under
+//! `serde_path_to_error`, so a valid body pays nothing for the error's precision.
 
 use serde::de::DeserializeSeed;
 use serde_json::error::Category;
 
-/// Why a body or payload could not be parsed.
-///
-/// Says what failed and where: the JSON path of a bad field, the line and column of broken
-/// JSON, or that the body is not JSON at all.
-///
-/// ```
-/// use postal_hooks::{Envelope, ParseErrorKind};
-///
-/// let err = Envelope::parse(br#"{"event":"MessageSent","timestamp":1.0,"payload":{}}"#).unwrap_err();
-/// assert_eq!(err.kind(), ParseErrorKind::Data);
-/// assert_eq!(err.to_string(), "payload: missing field `message` at line 1 column 51");
-///
-/// let err = Envelope::parse(b"<html>502 Bad Gateway</html>").unwrap_err();
-/// assert_eq!(err.kind(), ParseErrorKind::NotJson);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    kind: ParseErrorKind,
-    path: Option<String>,
-    message: String,
-    position: Option<(usize, usize)>,
-}
-
-/// The broad class of a [`ParseError`].
-///
-/// ```
-/// use postal_hooks::{Envelope, ParseErrorKind};
-///
-/// fn kind(body: &[u8]) -> ParseErrorKind {
-///     Envelope::parse(body).unwrap_err().kind()
-/// }
-/// assert_eq!(kind(b"<html>502 Bad Gateway</html>"), ParseErrorKind::NotJson);
-/// assert_eq!(kind(br#"{"event":"MessageSent",}"#), ParseErrorKind::Syntax);
-/// assert_eq!(kind(br#"{"event":"MessageSe"#), ParseErrorKind::Truncated); // cut off
-/// assert_eq!(kind(br#"{"event":"MessageSent"}"#), ParseErrorKind::Data); // fields missing
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ParseErrorKind {
-    /// Not JSON at all: an empty body, an HTML error page, form data, binary.
-    NotJson,
-    /// Malformed JSON: a stray or missing character, such as a trailing comma.
-    Syntax,
-    /// The JSON ends before it is complete (a cut-off body).
-    Truncated,
-    /// Well-formed JSON that does not match Postal's format: a missing field, a value of the
-    /// wrong type, or a body that is not an object.
-    Data,
-}
+use super::error::{ParseError, ParseErrorKind};
 
 impl ParseError {
-    /// The class of error.
-    pub fn kind(&self) -> ParseErrorKind {
-        self.kind
-    }
-
-    /// The JSON path of the offending value (`payload.message.id`), or `None` at the top.
-    pub fn path(&self) -> Option<&str> {
-        self.path.as_deref()
-    }
-
-    /// What was wrong, without the location (`invalid type: string "x", expected u64`).
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// The 1-based line of the error, when it is located in the input.
-    pub fn line(&self) -> Option<usize> {
-        self.position.map(|(line, _)| line)
-    }
-
-    /// The 1-based column of the error, when it is located in the input.
-    pub fn column(&self) -> Option<usize> {
-        self.position.map(|(_, column)| column)
-    }
-
     /// Builds the error for `input` after the fast parse failed with `error`.
     ///
     /// Parsing tracks no path on the hot path. On failure the same input is read once more
     /// with `seed` under a path tracker, to name the field where it failed.
-    pub(crate) fn locate<'de, S>(input: &'de [u8], seed: S, error: serde_json::Error) -> Self
+    pub(super) fn locate<'de, S>(input: &'de [u8], seed: S, error: serde_json::Error) -> Self
     where
         S: DeserializeSeed<'de>,
     {
@@ -96,7 +25,7 @@ impl ParseError {
     ///
     /// A bad byte inside a string is named by its field path; one elsewhere, such as in a
     /// field that would have been ignored, by its line and column.
-    pub(crate) fn not_utf8<'de, S>(input: &'de [u8], seed: S, error: std::str::Utf8Error) -> Self
+    pub(super) fn not_utf8<'de, S>(input: &'de [u8], seed: S, error: std::str::Utf8Error) -> Self
     where
         S: DeserializeSeed<'de>,
     {
@@ -170,21 +99,6 @@ impl ParseError {
         }
     }
 }
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(path) = &self.path {
-            write!(f, "{path}: ")?;
-        }
-        f.write_str(&self.message)?;
-        if let Some((line, column)) = self.position {
-            write!(f, " at line {line} column {column}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 /// `payload.message.id`, `keys[0]`; `None` for the top level.
 fn render_path(path: &serde_path_to_error::Path) -> Option<String> {

@@ -1,8 +1,7 @@
 //! The event argument of a handler: which `&T` a handler may take for which events.
 
-use crate::Event;
 use crate::events::{
-    Delivery, EventType, Message, MessageDelayed, MessageDeliveryFailed, MessageHeld,
+    Delivery, Event, EventType, Message, MessageDelayed, MessageDeliveryFailed, MessageHeld,
     MessageLinkClicked, MessageLoaded, MessageSent, SendLimit, SendLimitApproaching,
     SendLimitExceeded,
 };
@@ -151,8 +150,3 @@ impl ParamFor<MessageHeld> for Message {}
 impl ParamFor<MessageLinkClicked> for Message {}
 #[diagnostic::do_not_recommend]
 impl ParamFor<MessageLoaded> for Message {}
-
-pub(crate) mod sealed {
-    /// Keeps the set of handler arguments ours: `&Meta` and `State<T>`.
-    pub trait Sealed {}
-}

@@ -1,0 +1,89 @@
+//! [`Claim`] and [`ClaimToken`]: a delivery's hold on its uuid while its handlers run.
+
+/// The answer to [`IdempotencyStore::claim`](super::IdempotencyStore::claim).
+///
+/// ```
+/// use postal_hooks::dedupe::{Claim, DEFAULT_LEASE, IdempotencyStore, MemoryStore, StoreError};
+///
+/// # async fn demo() -> Result<(), StoreError> {
+/// let store = MemoryStore::new();
+/// let Claim::Acquired { token, done } = store.claim("7c4a2e96", DEFAULT_LEASE).await? else {
+///     unreachable!("nobody holds a new uuid");
+/// };
+/// assert!(done.is_empty()); // no handler has succeeded for this uuid yet
+/// assert_eq!(store.claim("7c4a2e96", DEFAULT_LEASE).await?, Claim::InProgress); // answered 409
+/// store.release("7c4a2e96", &token).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This delivery holds the uuid; `done` lists the handlers that already succeeded.
+    Acquired {
+        /// Identifies this claim, to release it.
+        token: ClaimToken,
+        /// Keys of the handlers recorded as done.
+        done: Vec<String>,
+    },
+    /// Another delivery holds a live claim on the uuid.
+    InProgress,
+}
+
+/// A claim's identity: random, so a late release cannot end someone else's claim.
+///
+/// ```
+/// use postal_hooks::dedupe::ClaimToken;
+///
+/// // A store hands one out with each `Claim::Acquired`; `release` ends only the claim it names.
+/// assert_ne!(ClaimToken::random(), ClaimToken::random());
+/// let token = ClaimToken::new("worker-1:42");
+/// assert_eq!(token.as_str(), "worker-1:42");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClaimToken(String);
+
+impl ClaimToken {
+    /// A fresh random token.
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 16];
+        let random = aws_lc_rs::rand::SystemRandom::new();
+        // A failing system RNG leaves a time-and-counter token: still unique per process.
+        if aws_lc_rs::rand::SecureRandom::fill(&random, &mut bytes).is_err() {
+            return ClaimToken(fallback_token());
+        }
+        ClaimToken(hex(&bytes))
+    }
+
+    /// A token from a caller-chosen text (e.g. a per-process counter, for a store that
+    /// lives in one process).
+    pub fn new(text: impl Into<String>) -> Self {
+        ClaimToken(text.into())
+    }
+
+    /// The token's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let digit = |nibble: u8| char::from_digit(u32::from(nibble), 16).unwrap_or('0');
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(digit(byte >> 4));
+        text.push(digit(byte & 0x0f));
+    }
+    text
+}
+
+fn fallback_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}

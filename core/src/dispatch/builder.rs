@@ -1,0 +1,208 @@
+//! [`DispatcherBuilder`]: collects handlers and state, validates them once, at startup.
+
+use std::any::{type_name, type_name_of_val};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::dispatcher::Dispatcher;
+use crate::dedupe::{DEFAULT_LEASE, IdempotencyStore, MemoryStore};
+use crate::events::{Event, EventType};
+use crate::handler::{EventFilter, IntoHandlerResult, Invocation};
+use crate::registry::{self, BuildError, ClosureFn, Collector};
+
+/// Builds a [`Dispatcher`]: the handlers registered with `#[on_event]`, closures added by
+/// hand, and shared state.
+///
+/// ```
+/// use postal_hooks::{Dispatcher, events::{MessageBounced, MessageSent}};
+///
+/// struct Db;
+///
+/// let dispatcher = Dispatcher::builder()
+///     .state(Db)
+///     .on(|bounce: &MessageBounced| println!("bounced: {:?}", bounce.original_message.to))
+///     .on_async(|sent: MessageSent| async move { println!("sent: {}", sent.message.id) })
+///     .build()?;
+/// # Ok::<(), postal_hooks::BuildError>(())
+/// ```
+#[must_use = "call `.build()` to get a Dispatcher"]
+pub struct DispatcherBuilder {
+    handlers: Collector,
+    store: StoreChoice,
+    lease: Duration,
+}
+
+/// Which idempotency store the dispatcher will use.
+enum StoreChoice {
+    /// A fresh [`MemoryStore`]: the embedded default.
+    Memory,
+    Given(Arc<dyn IdempotencyStore>),
+    Off,
+}
+
+impl Dispatcher {
+    /// Starts building a dispatcher. It includes every `#[on_event]` handler linked into
+    /// the program unless you call
+    /// [`without_registered_handlers`](DispatcherBuilder::without_registered_handlers).
+    pub fn builder() -> DispatcherBuilder {
+        DispatcherBuilder {
+            handlers: Collector::default(),
+            store: StoreChoice::Memory,
+            lease: DEFAULT_LEASE,
+        }
+    }
+}
+
+impl DispatcherBuilder {
+    /// Deduplicates deliveries with `store` instead of the default in-memory one: e.g. a
+    /// [`RedisStore`](crate::dedupe::RedisStore) shared by several replicas. See
+    /// [`dedupe`](crate::dedupe) for what deduplication guarantees.
+    pub fn idempotency_store(self, store: impl IdempotencyStore) -> Self {
+        self.idempotency_store_arc(Arc::new(store))
+    }
+
+    /// Like [`idempotency_store`](Self::idempotency_store), for a store already shared.
+    pub fn idempotency_store_arc(mut self, store: Arc<dyn IdempotencyStore>) -> Self {
+        self.store = StoreChoice::Given(store);
+        self
+    }
+
+    /// Runs every handler on every delivery, retries included: no idempotency store. For
+    /// handlers that are all naturally idempotent.
+    pub fn without_dedupe(mut self) -> Self {
+        self.store = StoreChoice::Off;
+        self
+    }
+
+    /// How long a delivery's claim on its uuid lasts unless renewed (default 60 s). The
+    /// store keeps the claim alive while the handlers run, so this does not bound them: it
+    /// bounds how long a crashed worker's claim blocks Postal's retries. Keep it under
+    /// Postal's first retry, 2 minutes after the first attempt.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Runs the handler whose [`path`](crate::HandlerInfo::path) is `path` on every delivery, even
+    /// when it already succeeded for the uuid: for a naturally idempotent handler. The same
+    /// as `#[on_event(.., dedupe = false)]` on the fn.
+    pub fn dedupe_exempt(mut self, path: impl Into<String>) -> Self {
+        self.handlers.exempt(path.into());
+        self
+    }
+
+    /// Makes `value` available to handlers that take `State<T>`. One value per type.
+    pub fn state<T: Send + Sync + 'static>(self, value: T) -> Self {
+        self.state_arc(Arc::new(value))
+    }
+
+    /// Like [`state`](Self::state), for a value you already hold in an `Arc`.
+    pub fn state_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.handlers.state(value);
+        self
+    }
+
+    /// Leaves out the handlers registered with `#[on_event]`; only closures added to this
+    /// builder run. For tests that need isolation from the process-wide registry, and for
+    /// targets where link-time registration is unavailable.
+    pub fn without_registered_handlers(mut self) -> Self {
+        self.handlers.without_registered_handlers();
+        self
+    }
+
+    /// Accepts a dispatcher with no handler at all (an error otherwise: it usually means a
+    /// crate of handlers is not linked).
+    pub fn allow_no_handlers(mut self) -> Self {
+        self.handlers.allow_no_handlers();
+        self
+    }
+
+    /// Adds a synchronous closure for the event `E`, inferred from the argument:
+    /// `.on(|bounce: &MessageBounced| ..)`. It returns `()` or `Result<(), E>`.
+    #[track_caller]
+    pub fn on<E, R>(self, handler: impl Fn(&E) -> R + Send + Sync + 'static) -> Self
+    where
+        E: EventType,
+        R: IntoHandlerResult,
+    {
+        let name = type_name_of_val(&handler);
+        self.for_event(name, move |event: &E| {
+            Invocation::Done(handler(event).into_handler_result())
+        })
+    }
+
+    /// Adds an asynchronous closure for the event `E`; it receives its own copy of the
+    /// event: `.on_async(|sent: MessageSent| async move { .. })`.
+    #[track_caller]
+    pub fn on_async<E, F, Fut>(self, handler: F) -> Self
+    where
+        E: EventType,
+        F: Fn(E) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output: IntoHandlerResult> + Send + 'static,
+    {
+        let name = type_name::<F>();
+        self.for_event(name, move |event: &E| {
+            registry::pending(handler(event.clone()))
+        })
+    }
+
+    /// Adds a synchronous closure for every event, unknown ones included.
+    #[track_caller]
+    pub fn on_any<R: IntoHandlerResult>(
+        self,
+        handler: impl Fn(&Event) -> R + Send + Sync + 'static,
+    ) -> Self {
+        let name = type_name_of_val(&handler);
+        let call = move |event: &Event| Invocation::Done(handler(event).into_handler_result());
+        self.closure(name, EventFilter::All, Arc::new(call))
+    }
+
+    /// Adds an asynchronous closure for every event; it receives its own copy.
+    #[track_caller]
+    pub fn on_any_async<F, Fut>(self, handler: F) -> Self
+    where
+        F: Fn(Event) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output: IntoHandlerResult> + Send + 'static,
+    {
+        let name = type_name::<F>();
+        let call = move |event: &Event| registry::pending(handler(event.clone()));
+        self.closure(name, EventFilter::All, Arc::new(call))
+    }
+
+    /// Registers `call` for the event `E` only.
+    #[track_caller]
+    fn for_event<E: EventType>(
+        self,
+        name: &'static str,
+        call: impl Fn(&E) -> Invocation<'static> + Send + Sync + 'static,
+    ) -> Self {
+        let events = EventFilter::Only(const { &[E::NAME] });
+        self.closure(name, events, registry::for_event(call))
+    }
+
+    #[track_caller]
+    fn closure(mut self, name: &'static str, events: EventFilter, call: Arc<ClosureFn>) -> Self {
+        let caller = std::panic::Location::caller();
+        self.handlers.closure(name, events, call, caller);
+        self
+    }
+
+    /// Collects the registered handlers once and checks everything: every handler's state
+    /// was given, no fn is registered twice for an event, no state type is given twice, and
+    /// there is at least one handler (unless [`allow_no_handlers`](Self::allow_no_handlers)).
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] listing every problem, each naming the handler (`path::fn` at
+    /// `file:line`) and what is missing.
+    pub fn build(self) -> Result<Dispatcher, BuildError> {
+        let registry = self.handlers.build()?;
+        let store: Option<Arc<dyn IdempotencyStore>> = match self.store {
+            StoreChoice::Memory => Some(Arc::new(MemoryStore::new())),
+            StoreChoice::Given(store) => Some(store),
+            StoreChoice::Off => None,
+        };
+        Ok(Dispatcher::new(registry, store, self.lease))
+    }
+}

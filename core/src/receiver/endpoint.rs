@@ -1,0 +1,212 @@
+//! [`Receiver`]: the whole webhook endpoint, framework-agnostic: headers and raw body in,
+//! an HTTP status and a short body out.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::checks::{check_content_type, check_length, check_method};
+use super::error::ReceiveError;
+use super::reply::Reply;
+use crate::dispatch::{Dispatcher, block_on};
+use crate::headers::Headers;
+use crate::parse::Envelope;
+use crate::verify::Verifier;
+
+/// The default body limit: 1 MiB (Postal's bodies are a few KiB).
+///
+/// ```
+/// use postal_hooks::{DEFAULT_MAX_BODY_BYTES, Dispatcher, Receiver, Verifier};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// # let dispatcher = Dispatcher::builder().without_registered_handlers().allow_no_handlers().build()?;
+/// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
+/// assert_eq!(receiver.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+/// let receiver = receiver.with_max_body_bytes(64 * 1024); // 413 above 64 KiB
+/// let too_big = vec![b' '; 64 * 1024 + 1];
+/// let reply = receiver.receive_blocking("POST", &[("Content-Type", "application/json")], &too_big);
+/// assert_eq!(reply.status(), 413);
+/// # Ok(()) }
+/// ```
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A webhook endpoint: a [`Verifier`], a [`Dispatcher`] and limits.
+///
+/// Give it the request's headers and raw body; it answers with the status Postal needs:
+///
+/// | status | when |
+/// |---|---|
+/// | 405 | not a `POST` (where the adapter sees the method) |
+/// | 413 | the body is over [`max_body_bytes`](Self::max_body_bytes) (1 MiB by default) |
+/// | 415 | `Content-Type` is not `application/json` |
+/// | 401 | the signature does not verify |
+/// | 400 | the body is not a Postal webhook |
+/// | 409 | another delivery of the same uuid is running now (Postal retries later) |
+/// | 500 | a handler failed or panicked (Postal retries) |
+/// | 503 | the idempotency store cannot be reached (Postal retries) |
+/// | 200 | every handler succeeded (or had already, for this uuid), or none is registered |
+///
+/// Nothing is dispatched before the signature is verified. Cheap to clone.
+///
+/// ```
+/// use postal_hooks::{Dispatcher, Receiver, Verifier, events::MessageSent};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// # let postal_public_key = "v=DKIM1; t=s; h=sha256; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC3jpk3/xy+5g3BbVQcBBGsM7hbgEm6eeEeHwkMZMSHwKkW0vVJnNixF87SR9M8jNGTmM7lqOGI4Hisl7tUeNhmo2vHTZskwRw21+iq+oVZN4J9cW/xtcYO7uEb7KpiQ3rGOMb8KRCDn+YU3fZY+S+DPNhicchJth6t//j1uHpJlQIDAQAB;";
+/// let dispatcher = Dispatcher::builder()
+///     .on(|sent: &MessageSent| println!("{}", sent.message.id))
+///     .build()?;
+/// // PEM, a JWKS document or Postal's DNS record, e.g. from configuration.
+/// let verifier = Verifier::from_key_text(postal_public_key)?;
+/// let receiver = Receiver::new(dispatcher, verifier);
+///
+/// // In any web framework: headers and the raw body bytes in, a status out.
+/// let headers = [("content-type", "application/json")];
+/// let reply = receiver.receive(&headers, b"{}").await;
+/// assert_eq!(reply.status(), 401); // not signed
+/// assert!(reply.body().starts_with("signature verification failed: missing header"));
+/// # Ok(()) }
+/// # futures_lite_block_on(demo()).unwrap();
+/// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     let mut f = std::pin::pin!(f);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Receiver {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dispatcher: Dispatcher,
+    verifier: Verifier,
+    max_body_bytes: usize,
+}
+
+impl Receiver {
+    /// A receiver that verifies with `verifier` and runs `dispatcher`'s handlers.
+    pub fn new(dispatcher: Dispatcher, verifier: Verifier) -> Self {
+        if verifier.is_insecure() {
+            tracing::warn!(
+                "postal-hooks receiver built with an insecure verifier: signatures are NOT checked"
+            );
+        }
+        Receiver {
+            inner: Arc::new(Inner {
+                dispatcher,
+                verifier,
+                max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            }),
+        }
+    }
+
+    /// Sets the largest body accepted (413 above it).
+    #[must_use]
+    pub fn with_max_body_bytes(self, limit: usize) -> Self {
+        let inner = &self.inner;
+        Receiver {
+            inner: Arc::new(Inner {
+                dispatcher: inner.dispatcher.clone(),
+                verifier: inner.verifier.clone(),
+                max_body_bytes: limit,
+            }),
+        }
+    }
+
+    /// The largest body accepted.
+    pub fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
+    }
+
+    /// The dispatcher.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.inner.dispatcher
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
+    }
+
+    /// Handles one request: limits, content type, signature, parsing, then every matching
+    /// handler. `body` must be the raw bytes exactly as received.
+    ///
+    /// Most servers drop a request's future when the client hangs up, and Postal hangs up
+    /// after 5 s. Run this in a task of its own (`tokio::spawn`) so that slow handlers
+    /// still finish; the axum, tower and actix adapters do.
+    pub async fn receive(&self, headers: &impl Headers, body: &[u8]) -> Reply {
+        match self.verify_and_parse(headers, body) {
+            Ok(envelope) => {
+                Reply::from_report(self.inner.dispatcher.dispatch_envelope(envelope).await)
+            }
+            Err(error) => Reply::from_error(error),
+        }
+    }
+
+    /// [`receive`](Self::receive), after checking the method is `POST` (405 otherwise).
+    pub async fn receive_request(
+        &self,
+        method: &str,
+        headers: &impl Headers,
+        body: &[u8],
+    ) -> Reply {
+        match check_method(method) {
+            Ok(()) => self.receive(headers, body).await,
+            Err(error) => Reply::from_error(error),
+        }
+    }
+
+    /// [`receive_request`](Self::receive_request) for synchronous servers: no async runtime
+    /// needed (see [`Dispatcher::dispatch_blocking`]).
+    pub fn receive_blocking(&self, method: &str, headers: &impl Headers, body: &[u8]) -> Reply {
+        block_on(self.receive_request(method, headers, body))
+    }
+
+    /// The checks an adapter makes before reading the body: the method, the declared
+    /// `Content-Length` against [`max_body_bytes`](Self::max_body_bytes), and the content
+    /// type.
+    ///
+    /// # Errors
+    ///
+    /// The [`ReceiveError`] to answer with.
+    pub fn check_before_body(
+        &self,
+        method: &str,
+        headers: &impl Headers,
+        content_length: Option<u64>,
+    ) -> Result<(), ReceiveError> {
+        check_method(method)?;
+        check_length(self.inner.max_body_bytes, content_length)?;
+        check_content_type(headers)
+    }
+
+    /// Checks limits, content type and signature, then parses: everything but dispatch.
+    /// For adapters that hand the verified [`Envelope`] to the user (extractors).
+    ///
+    /// # Errors
+    ///
+    /// The first check that fails, as a [`ReceiveError`] carrying its HTTP status.
+    pub fn verify_and_parse(
+        &self,
+        headers: &impl Headers,
+        body: &[u8],
+    ) -> Result<Envelope, ReceiveError> {
+        check_length(self.inner.max_body_bytes, Some(body.len() as u64))?;
+        check_content_type(headers)?;
+        self.inner
+            .verifier
+            .check(headers, body)
+            .map_err(ReceiveError::Unauthorized)?;
+        Envelope::parse(body).map_err(ReceiveError::BadRequest)
+    }
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("verifier", &self.inner.verifier)
+            .field("max_body_bytes", &self.inner.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,92 @@
+//! [`ReceiveError`]: why a request was refused before its handlers ran, with the HTTP
+//! status Postal needs.
+
+use std::fmt;
+
+use http::StatusCode;
+
+use crate::parse::ParseError;
+use crate::shared_error::{Affix, SharedError};
+use crate::verify::VerifyError;
+
+/// Why a request was answered without running handlers.
+///
+/// ```
+/// use postal_hooks::{Dispatcher, ReceiveError, Receiver, Verifier};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// # let dispatcher = Dispatcher::builder().without_registered_handlers().allow_no_handlers().build()?;
+/// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
+/// let err = receiver.check_before_body("GET", &[("Content-Type", "application/json")], None).unwrap_err();
+/// assert!(matches!(&err, ReceiveError::MethodNotAllowed { method } if method == "GET"));
+/// assert_eq!(err.http_status(), 405);
+/// let reply = receiver.receive_blocking("POST", &[("Content-Type", "text/plain")], b"hi");
+/// assert!(matches!(reply.error(), Some(ReceiveError::UnsupportedMediaType { .. })));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiveError {
+    /// 405: not a `POST`.
+    #[error("method {method} not allowed: Postal sends webhooks with POST")]
+    MethodNotAllowed {
+        /// The method received.
+        method: String,
+    },
+    /// 413: the body is larger than the limit.
+    #[error(
+        "body {}is over the limit of {limit} bytes",
+        Affix { before: "of ", value: *.length, after: " bytes " }
+    )]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+        /// The body's size, when known.
+        length: Option<u64>,
+    },
+    /// 415: the content type is not `application/json`.
+    #[error("{}: Postal sends application/json", ContentType(.content_type.as_deref()))]
+    UnsupportedMediaType {
+        /// The `Content-Type` received, if any.
+        content_type: Option<String>,
+    },
+    /// 401: the signature does not verify.
+    #[error("signature verification failed: {0}")]
+    Unauthorized(#[source] VerifyError),
+    /// 400: the body is not a Postal webhook.
+    #[error("invalid webhook body: {0}")]
+    BadRequest(#[source] ParseError),
+    /// 400: the body could not be read (the connection failed mid-body).
+    #[error("could not read the body: {0}")]
+    BodyRead(#[source] SharedError),
+    /// 500: the receiver itself failed (a bug; Postal retries).
+    #[error("internal error: {0}")]
+    Internal(#[source] SharedError),
+}
+
+impl ReceiveError {
+    /// The HTTP status to answer with.
+    pub fn http_status(&self) -> StatusCode {
+        match self {
+            ReceiveError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ReceiveError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ReceiveError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ReceiveError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ReceiveError::BadRequest(_) | ReceiveError::BodyRead(_) => StatusCode::BAD_REQUEST,
+            ReceiveError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// What was wrong with the `Content-Type`: another type, or none at all.
+struct ContentType<'a>(Option<&'a str>);
+
+impl fmt::Display for ContentType<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(content_type) => write!(f, "unsupported Content-Type `{content_type}`"),
+            None => f.write_str("missing Content-Type"),
+        }
+    }
+}

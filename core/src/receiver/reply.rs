@@ -1,0 +1,95 @@
+//! [`Reply`]: the answer to Postal, the same for every adapter: status, headers and a
+//! short text body, with the report or the refusal behind it.
+
+use http::StatusCode;
+
+use super::error::ReceiveError;
+use super::refusal_log::log_refusal;
+use crate::dispatch::Report;
+
+/// A receiver's answer: the status, a short text body, and what happened.
+///
+/// ```
+/// use postal_hooks::{Dispatcher, Receiver, StatusCode, Verifier, events::MessageBounced};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// # let body: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json"));
+/// # let headers = [("Content-Type", "application/json"), ("X-Postal-Signature-256", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json.sig256")).trim())];
+/// let dispatcher = Dispatcher::builder().without_registered_handlers().on(|_: &MessageBounced| {}).build()?;
+/// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
+/// let reply = receiver.receive_blocking("POST", &headers, body);
+/// // Answer Postal with the status and body; the report says what ran.
+/// assert_eq!((reply.status(), reply.body()), (StatusCode::OK, "ok: 1 handler(s) ran"));
+/// // The headers to send with it, for every adapter alike.
+/// assert_eq!(reply.headers(), [("content-type", "text/plain; charset=utf-8")]);
+/// assert_eq!(reply.report().map(|report| report.runs().len()), Some(1));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Reply {
+    status: StatusCode,
+    body: String,
+    outcome: Result<Report, ReceiveError>,
+}
+
+/// The content type of every reply: a short plain text that Postal's webhook log shows.
+const CONTENT_TYPE: (&str, &str) = ("content-type", "text/plain; charset=utf-8");
+/// What a 405 must name (RFC 9110 §15.5.6): Postal sends webhooks with `POST`.
+const ALLOW: (&str, &str) = ("allow", "POST");
+
+impl Reply {
+    pub(crate) fn from_report(report: Report) -> Self {
+        Reply {
+            status: report.http_status(),
+            body: report.summary(),
+            outcome: Ok(report),
+        }
+    }
+
+    /// The reply for a request refused with `error`.
+    pub fn from_error(error: ReceiveError) -> Self {
+        log_refusal(&error);
+        Reply {
+            status: error.http_status(),
+            body: error.to_string(),
+            outcome: Err(error),
+        }
+    }
+
+    /// The HTTP status to answer with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers to send with the status and body, as lower-case names and
+    /// values: `content-type: text/plain; charset=utf-8`, and `allow: POST` on a 405.
+    /// Every adapter answers with these, so the response policy lives here alone.
+    pub fn headers(&self) -> &'static [(&'static str, &'static str)] {
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            &[CONTENT_TYPE, ALLOW]
+        } else {
+            &[CONTENT_TYPE]
+        }
+    }
+
+    /// A short text for the response body (Postal ignores it; its webhook log shows it).
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The dispatch report, when the request got that far.
+    pub fn report(&self) -> Option<&Report> {
+        self.outcome.as_ref().ok()
+    }
+
+    /// Why the request was refused before dispatch, if it was.
+    pub fn error(&self) -> Option<&ReceiveError> {
+        self.outcome.as_ref().err()
+    }
+
+    /// A 2xx status.
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+}

@@ -1,0 +1,144 @@
+//! [`KeyError`]: why a public key could not be read or used, with the typed cause from
+//! the PEM, DER, base64, JSON or RSA library that refused it.
+
+use super::error::WHERE_TO_GET_THE_KEY;
+use crate::shared_error::SharedError;
+
+/// Why a public key could not be read or used.
+///
+/// ```
+/// use postal_hooks::{KeyError, PublicKey, Verifier};
+///
+/// assert_eq!(Verifier::new(Vec::<PublicKey>::new()).unwrap_err(), KeyError::NoKeys);
+/// let err = PublicKey::parse_all("not a key").unwrap_err();
+/// assert_eq!(err, KeyError::NotRecognised);
+/// // Fail at startup with the message: it says which forms work and where to get Postal's key.
+/// assert!(err.to_string().contains("/.well-known/jwks.json"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// No key at all: a verifier without keys would refuse every request.
+    #[error(
+        "no Postal public key is configured, so every webhook would be refused: {where_to}",
+        where_to = WHERE_TO_GET_THE_KEY
+    )]
+    NoKeys,
+    /// The text is none of the accepted forms.
+    #[error(
+        "not a public key: expected PEM (`-----BEGIN PUBLIC KEY-----`), a JWKS document (`{{\"keys\":[…]}}`) or Postal's DNS record (`v=DKIM1; t=s; h=sha256; p=…;`); {where_to}",
+        where_to = WHERE_TO_GET_THE_KEY
+    )]
+    NotRecognised,
+    /// A PEM block that cannot be read, or of the wrong kind (RFC 7468).
+    #[error("invalid PEM public key: {0}")]
+    Pem(#[source] PemError),
+    /// DER bytes that are not an RSA public key.
+    #[error("invalid RSA public key: {0}")]
+    Der(#[source] DerError),
+    /// A key for another algorithm than RSA (its OID).
+    #[error("the key is not an RSA key (algorithm {algorithm}); Postal signs with RSA")]
+    NotRsa {
+        /// The algorithm OID found.
+        algorithm: String,
+    },
+    /// An RSA key under 1024 bits.
+    #[error("the RSA key has {bits} bits; keys under 1024 bits are refused")]
+    TooSmall {
+        /// Its size.
+        bits: usize,
+    },
+    /// The RSA implementation (aws-lc-rs) rejected the key: its `KeyRejected` is the cause.
+    #[error("the RSA key was rejected: {0}")]
+    Rejected(#[source] SharedError),
+    /// A JWKS document that cannot be used (RFC 7517).
+    #[error("invalid JWKS document: {0}")]
+    Jwks(#[source] JwksError),
+    /// A DNS record that cannot be used.
+    #[error("invalid DNS key record: {0}")]
+    DnsRecord(#[source] DnsRecordError),
+}
+
+/// What is wrong with a PEM block ([`KeyError::Pem`]).
+///
+/// ```
+/// use postal_hooks::{KeyError, PublicKey, verify::PemError};
+///
+/// let private = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----";
+/// assert_eq!(PublicKey::from_pem(private).unwrap_err(), KeyError::Pem(PemError::PrivateKey));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PemError {
+    /// Not RFC 7468 PEM: no `-----BEGIN …-----` line, bad base64, a mismatched end line.
+    #[error("{0}")]
+    Decode(#[from] pem_rfc7468::Error),
+    /// A private key where the public key belongs.
+    #[error(
+        "this is a private key: give the receiver only the public key (`openssl rsa -in signing.key -pubout`)"
+    )]
+    PrivateKey,
+    /// A PEM block of another kind.
+    #[error("expected {expected}, found `{found}`")]
+    Label {
+        /// The labels accepted.
+        expected: &'static str,
+        /// The label found.
+        found: String,
+    },
+}
+
+/// What is wrong with DER bytes ([`KeyError::Der`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DerError {
+    /// The DER decoder refused the bytes (`der::Error`, or the `pkcs1`/`pkcs8` error of a
+    /// private key); reach it with [`SharedError::downcast_ref`].
+    #[error("{0}")]
+    Decode(#[source] SharedError),
+    /// The `SubjectPublicKeyInfo` bit string has unused bits, so it holds no DER key.
+    #[error("the public key bit string is not whole bytes")]
+    BitStringNotOctets,
+}
+
+/// What is wrong with a JWKS document or JWK ([`KeyError::Jwks`], RFC 7517 and RFC 7518
+/// §6.3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwksError {
+    /// Not JSON of the shape `{"keys":[…]}` or a single JWK; the cause is `serde_json`'s.
+    #[error("{0}")]
+    Json(#[source] SharedError),
+    /// `n` or `e` is not base64url.
+    #[error("`{component}` is not base64url: {source}")]
+    Base64 {
+        /// `n` or `e`.
+        component: &'static str,
+        /// The decoder's error.
+        source: base64::DecodeError,
+    },
+    /// `n` or `e` does not make a DER integer.
+    #[error("{0}")]
+    Integer(#[source] SharedError),
+    /// An RSA key without `n` or `e`.
+    #[error("an RSA key without `n` or `e`")]
+    MissingComponents,
+    /// No key with `"kty":"RSA"`.
+    #[error("the document holds no RSA key")]
+    NoRsaKey,
+}
+
+/// What is wrong with Postal's DNS record ([`KeyError::DnsRecord`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DnsRecordError {
+    /// A tag list (`v=DKIM1; …`) without `p=`.
+    #[error("no `p=` tag in the record")]
+    NoPublicKeyTag,
+    /// `p=` with no value: the key was revoked (RFC 6376 §3.6.1).
+    #[error("the `p=` tag is empty (a revoked key)")]
+    Revoked,
+    /// `p=` is not standard base64.
+    #[error("`p=` is not base64: {0}")]
+    Base64(#[source] base64::DecodeError),
+}
