@@ -21,5 +21,8 @@ async fn main() -> std::io::Result<()> {
         listener.local_addr()?,
         shared::WEBHOOK_PATH
     );
-    axum::serve(listener, app).await
+    // hyper's server with bounded heads and a header timeout (`shared/http1.rs`), rather
+    // than `axum::serve`, which waits forever for a client that sends nothing.
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    shared::http1::serve(listener, service).await
 }

@@ -1,4 +1,5 @@
-//! The webhook receiver on a synchronous server (tiny_http), no async framework:
+//! The webhook receiver for a synchronous program: plain `fn main`, synchronous handlers,
+//! and each delivery handled by blocking code on a thread of its own:
 //! `POST /postal/webhook`, verified, dispatched to the `#[on_event]` handlers in `shared/`.
 //!
 //! ```text
@@ -8,23 +9,26 @@
 //! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`,
 //! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
 //!
-//! The server is synchronous: one request at a time on this thread. A small current-thread
-//! tokio runtime drives the receiver's future only because a Redis connection (when
-//! `POSTAL_HOOKS_REDIS_URL` is set) needs a reactor; with the in-memory store,
-//! `Receiver::receive_blocking` needs no runtime at all.
+//! HTTP is hyper's, behind this blocking facade, rather than a hand-written or lenient
+//! parser: a request with two `Content-Length`s is refused (RFC 9112 §6.3), header values
+//! may carry any byte a proxy sends, heads are bounded in size and in time, and every
+//! connection has a task of its own, so a client that stalls mid-body delays nobody else
+//! (see `shared/http1.rs`). Only the path is routed on: Postal's webhook URL may carry a
+//! query, such as a shared secret.
 
 mod shared;
 
-use std::io::Read;
+use std::convert::Infallible;
 
-use postal_hooks::{ReceiveError, Reply, SharedError};
-use tiny_http::{Header, Response, Server};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use postal_hooks::{Headers, ReceiveError, Receiver, Reply, SharedError};
+use shared::http1::{self, BODY_TIMEOUT};
 
 fn main() {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the runtime: {error}");
@@ -32,74 +36,67 @@ fn main() {
         }
     };
     let (addr, receiver) = runtime.block_on(shared::receiver_from_env());
-    let server = match Server::http(addr) {
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("error: cannot listen on {addr}: {error}");
-            std::process::exit(1);
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        println!(
+            "listening on http://{}{}",
+            listener.local_addr()?,
+            shared::WEBHOOK_PATH
+        );
+        let service = service_fn(move |request| handle(receiver.clone(), request));
+        http1::serve(listener, service).await
+    });
+    if let Err(error) = served {
+        eprintln!("error: cannot serve on {addr}: {error}");
+        std::process::exit(1);
+    }
+}
+
+/// One request: the checks that need no body, the body read within [`BODY_TIMEOUT`] and
+/// the size limit, then the delivery handled by blocking code.
+async fn handle(
+    receiver: Receiver,
+    request: Request<Incoming>,
+) -> Result<Response<String>, Infallible> {
+    if request.uri().path() != shared::WEBHOOK_PATH {
+        let mut not_found = Response::new("not found".to_owned());
+        *not_found.status_mut() = StatusCode::NOT_FOUND;
+        return Ok(not_found);
+    }
+    let (parts, body) = request.into_parts();
+    let content_length = parts.headers.content_length();
+    let method = parts.method.as_str();
+    if let Err(error) = receiver.check_before_body(method, &parts.headers, content_length) {
+        return Ok(Reply::from_error(error).into());
+    }
+    let limit = receiver.max_body_bytes();
+    let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, limit).collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            let too_large = ReceiveError::PayloadTooLarge {
+                limit,
+                length: None,
+            };
+            return Ok(Reply::from_error(too_large).into());
+        }
+        Ok(Err(error)) => {
+            let cause = SharedError::from_boxed(error);
+            return Ok(Reply::from_error(ReceiveError::BodyRead(cause)).into());
+        }
+        Err(elapsed) => {
+            let cause = SharedError::new(elapsed);
+            return Ok(Reply::from_error(ReceiveError::BodyRead(cause)).into());
         }
     };
-    println!("listening on http://{addr}{}", shared::WEBHOOK_PATH);
-    for mut request in server.incoming_requests() {
-        let reply = if request.url() != shared::WEBHOOK_PATH {
-            None
-        } else {
-            let method = request.method().as_str().to_owned();
-            let headers: Vec<(String, String)> = request
-                .headers()
-                .iter()
-                .map(|header| {
-                    (
-                        header.field.as_str().as_str().to_owned(),
-                        header.value.as_str().to_owned(),
-                    )
-                })
-                .collect();
-            let content_length = request.body_length().map(|length| length as u64);
-            Some(
-                match receiver.check_before_body(&method, &headers, content_length) {
-                    Err(error) => Reply::from_error(error),
-                    Ok(()) => {
-                        // Read one byte past the limit to tell "at the limit" from "over it".
-                        let limit = receiver.max_body_bytes();
-                        let mut body = Vec::new();
-                        let read = request
-                            .as_reader()
-                            .take(limit as u64 + 1)
-                            .read_to_end(&mut body);
-                        match read {
-                            Err(error) => {
-                                Reply::from_error(ReceiveError::BodyRead(SharedError::new(error)))
-                            }
-                            Ok(_) if body.len() > limit => {
-                                Reply::from_error(ReceiveError::PayloadTooLarge {
-                                    limit,
-                                    length: None,
-                                })
-                            }
-                            Ok(_) => {
-                                runtime.block_on(receiver.receive_request(&method, &headers, &body))
-                            }
-                        }
-                    }
-                },
-            )
-        };
-        let response = match reply {
-            Some(reply) => {
-                let mut response =
-                    Response::from_string(reply.body()).with_status_code(reply.status().as_u16());
-                for &(name, value) in reply.headers() {
-                    if let Ok(header) = Header::from_bytes(name, value) {
-                        response.add_header(header);
-                    }
-                }
-                response
-            }
-            None => Response::from_string("not found").with_status_code(404),
-        };
-        if let Err(error) = request.respond(response) {
-            eprintln!("cannot answer: {error}");
-        }
-    }
+    // The synchronous part: a thread of its own, as blocking handlers need. `block_on`
+    // there still reaches the runtime's reactor, which a Redis store uses.
+    let runtime = tokio::runtime::Handle::current();
+    let blocking = tokio::task::spawn_blocking(move || {
+        runtime.block_on(receiver.receive(&parts.headers, &body))
+    });
+    let reply = match blocking.await {
+        Ok(reply) => reply,
+        Err(error) => Reply::from_error(ReceiveError::Internal(SharedError::new(error))),
+    };
+    Ok(reply.into())
 }

@@ -13,10 +13,8 @@ mod shared;
 use std::convert::Infallible;
 
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use postal_hooks::tower::WebhookService;
 use tower_service::Service;
 
@@ -30,28 +28,18 @@ async fn main() -> std::io::Result<()> {
         listener.local_addr()?,
         shared::WEBHOOK_PATH
     );
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let webhook = webhook.clone();
-        tokio::spawn(async move {
-            let route = service_fn(move |request: Request<Incoming>| {
-                let mut webhook = webhook.clone();
-                async move {
-                    if request.uri().path() == shared::WEBHOOK_PATH {
-                        webhook.call(request).await
-                    } else {
-                        let mut not_found = Response::new("not found".to_owned());
-                        *not_found.status_mut() = StatusCode::NOT_FOUND;
-                        Ok::<_, Infallible>(not_found)
-                    }
-                }
-            });
-            if let Err(error) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), route)
-                .await
-            {
-                eprintln!("connection error: {error}");
+    let route = service_fn(move |request: Request<Incoming>| {
+        let mut webhook = webhook.clone();
+        async move {
+            if request.uri().path() == shared::WEBHOOK_PATH {
+                webhook.call(request).await
+            } else {
+                let mut not_found = Response::new("not found".to_owned());
+                *not_found.status_mut() = StatusCode::NOT_FOUND;
+                Ok::<_, Infallible>(not_found)
             }
-        });
-    }
+        }
+    });
+    // Bounded heads, a header timeout and a task per connection: `shared/http1.rs`.
+    shared::http1::serve(listener, route).await
 }

@@ -16,6 +16,20 @@
 pub trait Headers {
     /// The first value of the header `name` (any case), as bytes.
     fn header(&self, name: &str) -> Option<&[u8]>;
+
+    /// The declared `Content-Length` in bytes, when there is a valid one: for checking a
+    /// body's size before reading it.
+    ///
+    /// ```
+    /// use postal_hooks::Headers;
+    ///
+    /// assert_eq!([("Content-Length", "2048")].content_length(), Some(2048));
+    /// assert_eq!([("Content-Length", "lots")].content_length(), None);
+    /// ```
+    fn content_length(&self) -> Option<u64> {
+        let value = self.header("content-length")?;
+        std::str::from_utf8(value).ok()?.trim().parse().ok()
+    }
 }
 
 impl Headers for http::HeaderMap {

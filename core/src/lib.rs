@@ -176,8 +176,8 @@ pub use receiver::{DEFAULT_MAX_BODY_BYTES, ReceiveError, Receiver, Reply};
 pub use registry::{BuildError, BuildProblem};
 pub use shared_error::SharedError;
 pub use verify::{
-    KeyError, MIN_KEY_BITS, PublicKey, SIGNATURE_256, SIGNATURE_KID, SIGNATURE_SHA1, Verified,
-    Verifier, VerifyError,
+    KeyError, MAX_KEY_BITS, MIN_KEY_BITS, PublicKey, SIGNATURE_256, SIGNATURE_KID, SIGNATURE_SHA1,
+    Verified, Verifier, VerifyError,
 };
 
 /// Registers a fn as the handler of one or more Postal events.

@@ -111,9 +111,8 @@ impl Signer {
     ///
     /// When the PEM is not an RSA private key of 1024 bits or more.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes())
-            .map_err(|e| KeyError::Pem(PemError::Decode(e)))?;
-        let key = match label {
+        let (label, der) = crate::verify::decode_pem(pem).map_err(KeyError::Pem)?;
+        let key = match label.as_str() {
             "RSA PRIVATE KEY" => RsaPrivateKey::from_pkcs1_der(&der).map_err(der_error)?,
             "PRIVATE KEY" => RsaPrivateKey::from_pkcs8_der(&der).map_err(der_error)?,
             other => {
@@ -125,7 +124,7 @@ impl Signer {
         };
         let public_der = key.to_public_key().to_pkcs1_der().map_err(der_error)?;
         let public_key = PublicKey::from_pkcs1_der(public_der.as_bytes())?;
-        let fast_sha256 = match label {
+        let fast_sha256 = match label.as_str() {
             "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der).ok(),
             _ => RsaKeyPair::from_pkcs8(&der).ok(),
         };

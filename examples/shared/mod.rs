@@ -1,6 +1,9 @@
 //! Handlers shared by the server examples: each run prints one line with the request's uuid,
 //! so an operator (or a test) can count runs per event from the logs.
 
+#[allow(dead_code)] // the servers that use hyper directly
+pub mod http1;
+
 use postal_hooks::events::{Delivery, MessageBounced};
 use postal_hooks::{Event, Meta, on_event};
 

@@ -14,77 +14,13 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use postal_hooks::testing::{SAMPLES, Signer};
 
 mod common;
-use common::example;
-
-struct Server {
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-    url: String,
-}
-
-impl Server {
-    fn start(name: &str, redis_url: Option<&str>) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let key = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../core/samples/keys/test_signing.pub.pem"
-        );
-        let mut command = Command::new(example(name));
-        command
-            .env("POSTAL_PUBLIC_KEY", format!("@{key}"))
-            .env("POSTAL_HOOKS_ADDR", format!("127.0.0.1:{port}"))
-            .env_remove("POSTAL_HOOKS_REDIS_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if let Some(url) = redis_url {
-            command.env("POSTAL_HOOKS_REDIS_URL", url);
-        }
-        let mut child = command.spawn().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let lines = BufReader::new(child.stdout.take().unwrap());
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in lines.lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "{name} did not start: {:?}",
-                log.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Server {
-            child,
-            log,
-            url: format!("http://127.0.0.1:{port}/postal/webhook"),
-        }
-    }
-
-    /// Stops the server and returns what it printed.
-    fn stop(mut self) -> Vec<String> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        std::thread::sleep(Duration::from_millis(50));
-        self.log.lock().unwrap().clone()
-    }
-}
+use common::{Server, example};
 
 /// Every sample under a fresh uuid (so shared Redis state from earlier runs cannot matter).
 fn fresh_samples() -> Vec<(String, Vec<u8>)> {

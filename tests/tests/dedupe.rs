@@ -211,3 +211,120 @@ async fn the_receiver_answers_409_for_a_delivery_in_progress() {
         "another delivery of this uuid is in progress; nothing ran, retry later"
     );
 }
+
+/// A store that stops answering (Redis under `kill -STOP`): each call it is given past
+/// `answered` waits forever. `answered` = 1 answers the claim and nothing after it.
+struct Frozen {
+    answered: usize,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl Frozen {
+    fn after(answered: usize) -> Self {
+        Frozen {
+            answered,
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn answers(&self) -> bool {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < self.answered
+    }
+}
+
+impl IdempotencyStore for Frozen {
+    fn claim<'a>(&'a self, _: &'a str, _: Duration) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        let answers = self.answers();
+        Box::pin(async move {
+            if !answers {
+                std::future::pending::<()>().await;
+            }
+            Ok(Claim::Acquired {
+                token: ClaimToken::new("t"),
+                done: Vec::new(),
+            })
+        })
+    }
+    fn mark_done<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        let answers = self.answers();
+        Box::pin(async move {
+            if !answers {
+                std::future::pending::<()>().await;
+            }
+            Ok(())
+        })
+    }
+    fn release<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a ClaimToken,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let answers = self.answers();
+        Box::pin(async move {
+            if !answers {
+                std::future::pending::<()>().await;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Issue 11 §3: with Redis frozen, answers took 6 s (503) and 8–12 s (200), past Postal's
+/// 5 s, because each store call had its own timeout.
+#[tokio::test]
+async fn a_store_that_stops_answering_costs_one_deadline_per_delivery() {
+    let deadline = Duration::from_millis(300);
+    // Frozen from the start: the claim fails at the deadline, 503, nothing runs.
+    let dispatcher = Dispatcher::builder()
+        .idempotency_store(Frozen::after(0))
+        .store_deadline(deadline)
+        .build()
+        .unwrap();
+    let uuid = fresh("frozen-");
+    let started = std::time::Instant::now();
+    let report = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(report.http_status(), 503, "{report}");
+    assert!(
+        matches!(report.not_run(), Some(NotRun::StoreUnavailable(why))
+            if why.contains("no answer to the claim within the delivery's store deadline of 300ms")),
+        "{report}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(runs("counted", &uuid), 0);
+
+    // Frozen after the claim: the handlers run and the delivery is answered 200, its four
+    // records and the release sharing the one deadline rather than waiting one each.
+    let dispatcher = Dispatcher::builder()
+        .idempotency_store(Frozen::after(1))
+        .store_deadline(deadline)
+        .build()
+        .unwrap();
+    let uuid = fresh("frozen-later-");
+    let started = std::time::Instant::now();
+    let report = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(report.http_status(), 200, "{report}");
+    assert_eq!((runs("counted", &uuid), runs("slow", &uuid)), (1, 1));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// The deadline's timer needs no async runtime: `dispatch_blocking` keeps it too.
+#[test]
+fn the_store_deadline_holds_without_a_runtime() {
+    let dispatcher = Dispatcher::builder()
+        .idempotency_store(Frozen::after(0))
+        .store_deadline(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let report = dispatcher
+        .dispatch_blocking(&body(&fresh("frozen-sync-")))
+        .unwrap();
+    assert_eq!(report.http_status(), 503, "{report}");
+}

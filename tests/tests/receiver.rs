@@ -3,24 +3,12 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use common::counting_receiver;
+
+use std::sync::atomic::Ordering;
 
 use postal_hooks::testing::{SAMPLES, Signer, sample};
-use postal_hooks::{Dispatcher, Event, ReceiveError, Receiver, Verifier, VerifyError};
-
-fn counting_receiver(verifier: Verifier) -> (Receiver, Arc<AtomicUsize>) {
-    let runs = Arc::new(AtomicUsize::new(0));
-    let counter = runs.clone();
-    let dispatcher = Dispatcher::builder()
-        .without_registered_handlers()
-        .on_any(move |_: &Event| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        })
-        .build()
-        .unwrap();
-    (Receiver::new(dispatcher, verifier), runs)
-}
+use postal_hooks::{ReceiveError, Verifier, VerifyError};
 
 #[test]
 fn every_sample_is_received_blocking_with_2048_and_1024_bit_keys() {

@@ -225,3 +225,62 @@ async fn redis_stopped_mid_test_gives_503_and_loses_nothing_once_back() {
         );
     }
 }
+
+/// Issue 11 §3: with Redis frozen (`kill -STOP`) while 30 deliveries are in flight, every
+/// one is answered inside Postal's 5 s: one deadline across each delivery's store calls,
+/// not a timeout per call. Nothing runs twice once Redis is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_redis_costs_each_delivery_one_deadline_not_one_per_call() {
+    let Some(_) = redis_support::url() else {
+        return;
+    };
+    let redis = redis_support::PrivateRedis::start();
+    let dispatcher = Dispatcher::builder()
+        .idempotency_store(RedisStore::connect(&redis.url()).await.unwrap())
+        .store_deadline(Duration::from_millis(1500))
+        // The claims the frozen Redis still holds in its socket run when it thaws; nobody
+        // releases them, so they last their lease (Postal's first retry comes after 2 min).
+        .lease(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let uuids: Vec<String> = (0..30).map(|_| fresh("frozen-")).collect();
+    redis.freeze();
+    let deliveries: Vec<_> = uuids
+        .iter()
+        .map(|uuid| {
+            let (dispatcher, body) = (dispatcher.clone(), body(uuid));
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let report = dispatcher.dispatch(&body).await.unwrap();
+                (report.http_status().as_u16(), started.elapsed())
+            })
+        })
+        .collect();
+    for delivery in deliveries {
+        let (status, took) = delivery.await.unwrap();
+        assert_eq!(status, 503);
+        assert!(took < Duration::from_secs(5), "answered after {took:?}");
+    }
+    redis.thaw();
+    for uuid in &uuids {
+        let mut status = 0;
+        for _ in 0..100 {
+            status = dispatcher
+                .dispatch(&body(uuid))
+                .await
+                .unwrap()
+                .http_status()
+                .as_u16();
+            if status == 200 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(status, 200, "{uuid}");
+        assert_eq!(
+            (runs("counted", uuid), runs("slow", uuid)),
+            (1, 1),
+            "{uuid}"
+        );
+    }
+}

@@ -30,11 +30,7 @@ async fn handle(
     receiver: web::Data<Receiver>,
 ) -> HttpResponse {
     let headers = ActixHeaders(request.headers());
-    let content_length = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
+    let content_length = headers.content_length();
     if let Err(error) =
         receiver.check_before_body(request.method().as_str(), &headers, content_length)
     {

@@ -4,10 +4,9 @@
 use std::error::Error;
 
 use bytes::Bytes;
-use http::HeaderValue;
-use http::header::{CONTENT_LENGTH, HeaderName};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use crate::headers::Headers;
 use crate::receiver::{ReceiveError, Receiver, Reply};
 use crate::shared_error::SharedError;
 
@@ -24,11 +23,7 @@ where
     B::Error: Into<BoxError>,
 {
     let (parts, body) = request.into_parts();
-    let content_length = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
+    let content_length = parts.headers.content_length();
     if let Err(error) =
         receiver.check_before_body(parts.method.as_str(), &parts.headers, content_length)
     {
@@ -81,14 +76,5 @@ where
 
 /// The reply as a response: its status, headers and body as [`Reply`] decides them.
 pub(crate) fn response(reply: Reply) -> http::Response<String> {
-    let mut response = http::Response::new(reply.body().to_owned());
-    *response.status_mut() = reply.status();
-    let headers = response.headers_mut();
-    for &(name, value) in reply.headers() {
-        headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
-    }
-    response
+    http::Response::from(reply)
 }

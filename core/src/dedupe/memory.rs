@@ -14,8 +14,9 @@ use super::{DEFAULT_RETENTION, IdempotencyStore};
 use crate::handler::BoxFuture;
 
 /// Records in this process's memory: right for a single instance. Bounded: at most
-/// `max_entries` uuids, each kept for `retention` (1 hour by default, past Postal's ≈ 36
-/// minutes of retries); under a flood of distinct uuids the oldest go first.
+/// `max_entries` uuids and about `max_bytes` bytes of records, each kept for `retention`
+/// (1 hour by default, past Postal's ≈ 36 minutes of retries); under a flood of distinct
+/// uuids the oldest go first.
 ///
 /// ```
 /// use postal_hooks::{Dispatcher, dedupe::MemoryStore};
@@ -34,8 +35,15 @@ pub struct MemoryStore {
     state: Mutex<State>,
     /// Claim tokens: unique within this store, which is all a store in one process needs.
     next_token: AtomicU64,
-    max_entries: usize,
+    bounds: Bounds,
     retention: Duration,
+}
+
+/// How much the store may hold before the oldest finished records go.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    entries: usize,
+    bytes: usize,
 }
 
 /// The default bound on remembered uuids.
@@ -50,12 +58,31 @@ pub struct MemoryStore {
 /// ```
 pub const DEFAULT_MAX_ENTRIES: usize = 100_000;
 
+/// The default bound on the bytes the records take: 64 MiB, counted as each uuid's and
+/// handler key's length plus a fixed overhead per record ([`MemoryStore::bytes`]).
+///
+/// ```
+/// use postal_hooks::dedupe::{DEFAULT_MAX_BYTES, MemoryStore};
+///
+/// assert_eq!(DEFAULT_MAX_BYTES, 64 * 1024 * 1024);
+/// let store = MemoryStore::new().with_max_bytes(8 * 1024 * 1024);
+/// assert_eq!(store.bytes(), 0);
+/// ```
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// What a record costs beyond its text: the map and queue slots, the `Arc` and the `Vec`.
+const ENTRY_OVERHEAD: usize = 128;
+/// What a handler's done mark costs beyond its key.
+const DONE_OVERHEAD: usize = 24;
+
 #[derive(Debug, Default)]
 struct State {
     /// Keyed by uuid; the key is shared with `order`, so a uuid is stored once.
     entries: HashMap<Arc<str>, Entry>,
     /// uuids in the order their entries were created, for expiry and eviction.
     order: VecDeque<(Instant, Arc<str>)>,
+    /// What the entries take, as [`Entry::cost`] counts it.
+    bytes: usize,
 }
 
 #[derive(Debug)]
@@ -75,6 +102,12 @@ struct Lease {
 }
 
 impl Entry {
+    /// The bytes this entry takes under `uuid`.
+    fn cost(&self, uuid: &str) -> usize {
+        let done: usize = self.done.iter().map(|key| key.len() + DONE_OVERHEAD).sum();
+        ENTRY_OVERHEAD + uuid.len() + done
+    }
+
     fn is_claimed(&self, now: Instant) -> bool {
         self.lease
             .as_ref()
@@ -88,12 +121,15 @@ impl Entry {
 }
 
 impl MemoryStore {
-    /// A store with the default bounds (100 000 uuids, 1 hour).
+    /// A store with the default bounds (100 000 uuids, 64 MiB, 1 hour).
     pub fn new() -> Self {
         MemoryStore {
             state: Mutex::new(State::default()),
             next_token: AtomicU64::new(0),
-            max_entries: DEFAULT_MAX_ENTRIES,
+            bounds: Bounds {
+                entries: DEFAULT_MAX_ENTRIES,
+                bytes: DEFAULT_MAX_BYTES,
+            },
             retention: DEFAULT_RETENTION,
         }
     }
@@ -103,8 +139,25 @@ impl MemoryStore {
     /// run at once the store briefly holds more.
     #[must_use]
     pub fn with_max_entries(mut self, max: usize) -> Self {
-        self.max_entries = max.max(1);
+        self.bounds.entries = max.max(1);
         self
+    }
+
+    /// Keeps the records under about `max` bytes ([`bytes`](Self::bytes) counts them),
+    /// finished ones evicted oldest first, as for [`with_max_entries`](Self::with_max_entries).
+    /// Envelope uuids are short ([`Envelope::parse`](crate::Envelope::parse) refuses long
+    /// ones), but a uuid given to [`Dispatcher::dispatch_event`](crate::Dispatcher::dispatch_event)
+    /// in a hand-built [`Meta`](crate::Meta) may be any length.
+    #[must_use]
+    pub fn with_max_bytes(mut self, max: usize) -> Self {
+        self.bounds.bytes = max;
+        self
+    }
+
+    /// The bytes the records take now: each uuid and handler key, plus a fixed overhead per
+    /// record and per handler mark.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     /// Forgets a uuid this long after its first delivery.
@@ -134,7 +187,7 @@ impl MemoryStore {
         let now = Instant::now();
         let mut state = self.lock();
         state.expire(now, self.retention);
-        let entry = state.entry(uuid, now, self.max_entries);
+        let entry = state.entry(uuid, now, self.bounds);
         if entry.is_claimed(now) {
             return Claim::InProgress;
         }
@@ -150,14 +203,17 @@ impl MemoryStore {
     }
 
     fn mark_done_now(&self, uuid: &str, handler: &str) {
+        let now = Instant::now();
         let mut state = self.lock();
         let entry = match state.entries.get_mut(uuid) {
             Some(entry) => entry,
             // Recreated if it was evicted while the handler ran.
-            None => state.entry(uuid, Instant::now(), self.max_entries),
+            None => state.entry(uuid, now, self.bounds),
         };
         if !entry.done.iter().any(|done| done == handler) {
             entry.done.push(handler.to_owned());
+            state.bytes += handler.len() + DONE_OVERHEAD;
+            state.make_room(self.bounds, 0, now);
         }
     }
 
@@ -191,13 +247,15 @@ impl Default for MemoryStore {
 
 impl State {
     /// The entry for `uuid`, created (making room first) if there is none.
-    fn entry(&mut self, uuid: &str, now: Instant, max_entries: usize) -> &mut Entry {
+    fn entry(&mut self, uuid: &str, now: Instant, bounds: Bounds) -> &mut Entry {
         let key = match self.entries.get_key_value(uuid) {
             Some((key, _)) => Arc::clone(key),
             None => {
-                self.make_room(max_entries.saturating_sub(1), now);
+                let cost = ENTRY_OVERHEAD + uuid.len();
+                self.make_room(bounds, cost, now);
                 let key: Arc<str> = Arc::from(uuid);
                 self.order.push_back((now, Arc::clone(&key)));
+                self.bytes += cost;
                 key
             }
         };
@@ -213,9 +271,14 @@ impl State {
         self.drop_oldest_while(now, |_, created| now.duration_since(created) >= retention);
     }
 
-    /// Evicts the oldest entries until at most `max` remain.
-    fn make_room(&mut self, max: usize, now: Instant) {
-        self.drop_oldest_while(now, |state, _| state.entries.len() > max);
+    /// Evicts the oldest entries until `incoming` more bytes, and one more entry when
+    /// `incoming` is not 0, fit within `bounds`.
+    fn make_room(&mut self, bounds: Bounds, incoming: usize, now: Instant) {
+        let max_entries = bounds.entries.saturating_sub(usize::from(incoming > 0));
+        let max_bytes = bounds.bytes.saturating_sub(incoming);
+        self.drop_oldest_while(now, |state, _| {
+            state.entries.len() > max_entries || state.bytes > max_bytes
+        });
     }
 
     /// Drops the oldest entries while `more(state, created)` holds for the oldest, except
@@ -235,7 +298,9 @@ impl State {
                 Some(entry) if entry.created != created => {}
                 Some(entry) if entry.is_claimed(now) => claimed.push((created, uuid)),
                 Some(_) => {
-                    self.entries.remove(&uuid);
+                    if let Some(entry) = self.entries.remove(&uuid) {
+                        self.bytes = self.bytes.saturating_sub(entry.cost(&uuid));
+                    }
                 }
                 None => {}
             }
@@ -357,6 +422,36 @@ mod tests {
         // The newest are remembered, the oldest forgotten.
         assert_eq!(acquired(store.claim_now("uuid-9999", LEASE)).1, ["h"]);
         assert!(acquired(store.claim_now("uuid-0", LEASE)).1.is_empty());
+    }
+
+    /// Issue 11: 100 uuids of 500 KB each used to take 41 MB under the entry bound alone.
+    #[test]
+    fn bounded_in_bytes_under_a_flood_of_huge_uuids() {
+        let store = MemoryStore::new().with_max_bytes(2 * 1024 * 1024);
+        for i in 0..100 {
+            let uuid = format!("{i:03}{}", "x".repeat(500 * 1024));
+            let (token, _) = acquired(store.claim_now(&uuid, LEASE));
+            store.mark_done_now(&uuid, "h");
+            store.release_now(&uuid, &token);
+            assert!(store.bytes() <= 2 * 1024 * 1024, "{} bytes", store.bytes());
+        }
+        assert_eq!(store.len(), 4, "four 500 KB records fit in 2 MiB, not five");
+        // A sibling: many small records with long handler keys are counted too.
+        let store = MemoryStore::new().with_max_bytes(64 * 1024);
+        for i in 0..1000 {
+            let uuid = format!("u-{i}");
+            let (token, _) = acquired(store.claim_now(&uuid, LEASE));
+            store.mark_done_now(&uuid, &"my_app::handlers::".repeat(20));
+            store.release_now(&uuid, &token);
+        }
+        assert!(store.bytes() <= 64 * 1024 && store.len() < 1000);
+        // Forgetting everything brings the count back to zero.
+        let store = MemoryStore::new().with_retention(Duration::ZERO);
+        let (token, _) = acquired(store.claim_now("gone", LEASE));
+        store.mark_done_now("gone", "h");
+        store.release_now("gone", &token);
+        store.lock().expire(Instant::now(), Duration::ZERO);
+        assert_eq!((store.len(), store.bytes()), (0, 0));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 pub use claim::{Claim, ClaimToken};
 pub use error::StoreError;
-pub use memory::{DEFAULT_MAX_ENTRIES, MemoryStore};
+pub use memory::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, MemoryStore};
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
 
@@ -51,6 +51,25 @@ pub use crate::handler::BoxFuture;
 /// # Ok::<(), postal_hooks::BuildError>(())
 /// ```
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+
+/// How long one delivery may wait on the idempotency store in all its calls (claim, the
+/// record of each success, release), by default: 3 s, well under Postal's 5 s, leaving time
+/// for the answer. The call that runs past it fails; a claim that does answers 503, so
+/// Postal retries in time. Set it with
+/// [`DispatcherBuilder::store_deadline`](crate::DispatcherBuilder::store_deadline).
+///
+/// ```
+/// use postal_hooks::{Dispatcher, dedupe::DEFAULT_STORE_DEADLINE};
+/// use std::time::Duration;
+///
+/// assert_eq!(DEFAULT_STORE_DEADLINE, Duration::from_secs(3));
+/// let dispatcher = Dispatcher::builder()
+///     .store_deadline(Duration::from_millis(1500))
+///     .allow_no_handlers()
+///     .build()?;
+/// # Ok::<(), postal_hooks::BuildError>(())
+/// ```
+pub const DEFAULT_STORE_DEADLINE: Duration = Duration::from_secs(3);
 
 /// How long records are kept by default: Postal's retries span about 36 minutes.
 ///

@@ -5,8 +5,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::deduplicated::StoreLimits;
 use super::dispatcher::Dispatcher;
-use crate::dedupe::{DEFAULT_LEASE, IdempotencyStore, MemoryStore};
+use crate::dedupe::{DEFAULT_LEASE, DEFAULT_STORE_DEADLINE, IdempotencyStore, MemoryStore};
 use crate::events::{Event, EventType};
 use crate::handler::{EventFilter, IntoHandlerResult, Invocation};
 use crate::registry::{self, BuildError, ClosureFn, Collector};
@@ -30,7 +31,7 @@ use crate::registry::{self, BuildError, ClosureFn, Collector};
 pub struct DispatcherBuilder {
     handlers: Collector,
     store: StoreChoice,
-    lease: Duration,
+    limits: StoreLimits,
 }
 
 /// Which idempotency store the dispatcher will use.
@@ -49,7 +50,10 @@ impl Dispatcher {
         DispatcherBuilder {
             handlers: Collector::default(),
             store: StoreChoice::Memory,
-            lease: DEFAULT_LEASE,
+            limits: StoreLimits {
+                lease: DEFAULT_LEASE,
+                deadline: DEFAULT_STORE_DEADLINE,
+            },
         }
     }
 }
@@ -80,7 +84,17 @@ impl DispatcherBuilder {
     /// bounds how long a crashed worker's claim blocks Postal's retries. Keep it under
     /// Postal's first retry, 2 minutes after the first attempt.
     pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
+        self.limits.lease = lease;
+        self
+    }
+
+    /// How long one delivery may wait on the idempotency store in all its calls (default
+    /// 3 s, [`DEFAULT_STORE_DEADLINE`]). A store that stops answering then costs a delivery
+    /// this long at most, and its claim fails with 503, inside Postal's 5 s. A record or
+    /// release past it is given up (a record's handler may then run again on a retry; an
+    /// unreleased claim ends with its lease).
+    pub fn store_deadline(mut self, deadline: Duration) -> Self {
+        self.limits.deadline = deadline;
         self
     }
 
@@ -203,6 +217,6 @@ impl DispatcherBuilder {
             StoreChoice::Given(store) => Some(store),
             StoreChoice::Off => None,
         };
-        Ok(Dispatcher::new(registry, store, self.lease))
+        Ok(Dispatcher::new(registry, store, self.limits))
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::report::{HandlerRun, NotRun, Outcome};
 use super::run::run;
+use super::store_deadline::StoreBudget;
 use crate::dedupe::{Claim, IdempotencyStore, StoreError};
 use crate::handler::{BoxFuture, CallContext};
 use crate::registry::Route;
@@ -16,12 +17,14 @@ use crate::registry::Route;
 /// releases the claim.
 pub(super) async fn run_deduplicated(
     store: &dyn IdempotencyStore,
-    lease: Duration,
+    limits: StoreLimits,
     uuid: &str,
     route: Route<'_>,
     cx: &CallContext<'_>,
 ) -> (Vec<HandlerRun>, Option<NotRun>) {
-    let (token, done) = match store.claim(uuid, lease).await {
+    let StoreLimits { lease, deadline } = limits;
+    let mut budget = StoreBudget::new(deadline);
+    let (token, done) = match budget.call("claim", store.claim(uuid, lease)).await {
         Ok(Claim::Acquired { token, done }) => (token, done),
         Ok(Claim::InProgress) => {
             tracing::info!("another delivery of this uuid is in progress; answering 409");
@@ -36,8 +39,9 @@ pub(super) async fn run_deduplicated(
         }
     };
     let alive = store.keep_alive(uuid, &token, lease);
-    let runs = while_alive(run_claimed(store, uuid, route, cx, &done), alive).await;
-    if let Err(error) = store.release(uuid, &token).await {
+    let claimed = run_claimed(store, &mut budget, uuid, route, cx, &done);
+    let runs = while_alive(claimed, alive).await;
+    if let Err(error) = budget.call("release", store.release(uuid, &token)).await {
         tracing::warn!(error = %error, "could not release the claim; it expires with its lease");
     }
     (runs, None)
@@ -47,6 +51,7 @@ pub(super) async fn run_deduplicated(
 /// skipped, and each success is recorded.
 async fn run_claimed(
     store: &dyn IdempotencyStore,
+    budget: &mut StoreBudget,
     uuid: &str,
     route: Route<'_>,
     cx: &CallContext<'_>,
@@ -66,7 +71,7 @@ async fn run_claimed(
         let ran = run(handler, cx).await;
         if deduplicated
             && ran.outcome == Outcome::Ok
-            && let Err(error) = record_done(store, uuid, &handler.key).await
+            && let Err(error) = record_done(store, budget, uuid, &handler.key).await
         {
             // The handler did run: answering 2xx loses nothing; a retry may run it again.
             tracing::warn!(handler = handler.info.name, error = %error, "could not record a handler's success");
@@ -98,11 +103,19 @@ async fn while_alive<F: Future>(work: F, mut alive: Option<BoxFuture<'_, ()>>) -
 /// Records a handler's success, trying twice: a lost record means a retry runs it again.
 async fn record_done(
     store: &dyn IdempotencyStore,
+    budget: &mut StoreBudget,
     uuid: &str,
     key: &str,
 ) -> Result<(), StoreError> {
-    match store.mark_done(uuid, key).await {
+    match budget.call("record", store.mark_done(uuid, key)).await {
         Ok(()) => Ok(()),
-        Err(_) => store.mark_done(uuid, key).await,
+        Err(_) => budget.call("record", store.mark_done(uuid, key)).await,
     }
+}
+
+/// The claim's lease and the delivery's store deadline, as the builder set them.
+#[derive(Clone, Copy)]
+pub(super) struct StoreLimits {
+    pub(super) lease: Duration,
+    pub(super) deadline: Duration,
 }

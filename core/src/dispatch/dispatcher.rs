@@ -1,12 +1,11 @@
 //! [`Dispatcher`]: runs every matching handler for an event, each isolated from the others.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tracing::Instrument;
 
 use super::block_on::block_on;
-use super::deduplicated::run_deduplicated;
+use super::deduplicated::{StoreLimits, run_deduplicated};
 use super::report::{HandlerRun, NotRun, Report};
 use super::run::run_all;
 use crate::dedupe::IdempotencyStore;
@@ -52,21 +51,21 @@ pub struct Dispatcher {
 struct Inner {
     registry: Registry,
     store: Option<Arc<dyn IdempotencyStore>>,
-    lease: Duration,
+    limits: StoreLimits,
 }
 
 impl Dispatcher {
     /// A dispatcher over checked handlers, deduplicating with `store` when there is one.
-    pub(crate) fn new(
+    pub(super) fn new(
         registry: Registry,
         store: Option<Arc<dyn IdempotencyStore>>,
-        lease: Duration,
+        limits: StoreLimits,
     ) -> Self {
         Dispatcher {
             inner: Arc::new(Inner {
                 registry,
                 store,
-                lease,
+                limits,
             }),
         }
     }
@@ -135,7 +134,7 @@ impl Dispatcher {
         let needs_claim = route.iter().any(|handler| handler.info.dedupe);
         match (self.inner.store.as_deref(), meta.uuid()) {
             (Some(store), Some(uuid)) if needs_claim => {
-                run_deduplicated(store, self.inner.lease, uuid, route, &cx)
+                run_deduplicated(store, self.inner.limits, uuid, route, &cx)
                     .instrument(span)
                     .await
             }

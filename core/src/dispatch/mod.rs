@@ -5,6 +5,7 @@
 //! - `builder`: [`DispatcherBuilder`], the handlers, state and store, checked at startup;
 //! - `dispatcher`: [`Dispatcher`], the entry points (`dispatch`, `dispatch_blocking`, …);
 //! - `deduplicated`: claim the uuid, skip what is done, record successes, release;
+//! - `store_deadline`: one deadline across a delivery's store calls;
 //! - `run`, `catch`: one handler run, timed, in its span, its panic caught;
 //! - `report`: [`Report`], [`HandlerRun`], [`Outcome`], [`NotRun`];
 //! - `default`: [`dispatch()`] over the [`default_dispatcher`];
@@ -18,6 +19,7 @@ mod default;
 mod dispatcher;
 mod report;
 mod run;
+mod store_deadline;
 
 pub(crate) use block_on::block_on;
 pub use builder::DispatcherBuilder;

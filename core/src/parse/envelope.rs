@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use super::error::ParseError;
+use super::misdirected;
 use super::payload::PayloadSeed;
+use super::uuid::EnvelopeUuid;
 use crate::events::{Event, Timestamp};
 
 /// One webhook request body: `{"event":…,"timestamp":…,"payload":{…},"uuid":…}`.
@@ -67,6 +69,9 @@ impl Envelope {
     /// A [`ParseError`] for anything that is not a complete, well-typed envelope: it names
     /// the field path (`payload.message.id: invalid type…`), the line and column of broken
     /// JSON, `missing field `uuid``, or [`NotJson`](crate::ParseErrorKind::NotJson).
+    /// The `uuid` must be 1 to 64 letters, digits, `-`, `_`, `.` or `:`: Postal sends a
+    /// lowercase hyphenated UUID, and an empty, long or multi-line id would break
+    /// deduplication or logs.
     pub fn parse(body: &[u8]) -> Result<Envelope, ParseError> {
         // One UTF-8 check over the whole body is cheaper than serde_json's check of every
         // string it borrows from a byte slice.
@@ -76,7 +81,8 @@ impl Envelope {
         let parts = EnvelopeSeed { name_hint: None }
             .deserialize(&mut deserializer)
             .and_then(|parts| deserializer.end().map(|()| parts))
-            .map_err(|error| ParseError::locate(body, EnvelopeSeed { name_hint: None }, error))?;
+            .map_err(|error| ParseError::locate(body, EnvelopeSeed { name_hint: None }, error))
+            .map_err(|error| misdirected::explain(body, error))?;
         let event = match parts.payload {
             Payload::Parsed(event) => event,
             Payload::Deferred(raw) => {
@@ -201,7 +207,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
                 }
                 Key::Uuid => {
                     reject_duplicate(&uuid, "uuid")?;
-                    uuid = Some(map.next_value::<String>()?);
+                    uuid = Some(map.next_value::<EnvelopeUuid>()?.0);
                 }
                 Key::Payload => {
                     reject_duplicate(&payload, "payload")?;

@@ -5,7 +5,9 @@
 mod envelope;
 mod error;
 mod locate;
+mod misdirected;
 mod payload;
+mod uuid;
 
 pub use envelope::Envelope;
 pub use error::{ParseError, ParseErrorKind};

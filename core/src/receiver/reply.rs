@@ -93,3 +93,34 @@ impl Reply {
         self.status.is_success()
     }
 }
+
+/// The reply as an `http::Response`: its status, [`headers`](Reply::headers) and body. For
+/// any framework built on the `http` crate (hyper, axum, tower); the adapters use it too.
+///
+/// ```
+/// use postal_hooks::{Dispatcher, Receiver, StatusCode, Verifier};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// # let dispatcher = Dispatcher::builder().without_registered_handlers().allow_no_handlers().build()?;
+/// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
+/// let response = http::Response::from(receiver.receive_blocking("GET", &[("Content-Type", "application/json")], b""));
+/// assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+/// assert_eq!(response.headers()["allow"], "POST");
+/// # Ok(()) }
+/// ```
+impl From<Reply> for http::Response<String> {
+    fn from(reply: Reply) -> Self {
+        let policy = reply.headers();
+        let mut response = http::Response::new(reply.body);
+        *response.status_mut() = reply.status;
+        let headers = response.headers_mut();
+        for &(name, value) in policy {
+            headers.insert(
+                http::header::HeaderName::from_static(name),
+                http::HeaderValue::from_static(value),
+            );
+        }
+        response
+    }
+}

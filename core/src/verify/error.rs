@@ -54,7 +54,7 @@ pub enum VerifyError {
     },
     /// Only the legacy SHA-1 signature, and SHA-1 is not allowed.
     #[error(
-        "the request carries only the legacy SHA-1 signature X-Postal-Signature (Postal before 3.2); upgrade Postal, or accept SHA-1 signatures explicitly (`allow_sha1`)"
+        "the request carries only the legacy SHA-1 signature X-Postal-Signature (Postal before 3.2); upgrade Postal, or accept SHA-1 signatures explicitly: set POSTAL_ALLOW_SHA1=1 for a server configured from the environment, or call `Verifier::allow_sha1(true)`"
     )]
     Sha1NotAllowed,
     /// The signature does not match the body under any candidate key.

@@ -14,6 +14,7 @@ use pkcs1::RsaPublicKeyRef;
 use spki::SubjectPublicKeyInfoRef;
 
 use super::key_error::{DerError, DnsRecordError, JwksError, KeyError, PemError};
+use super::pem;
 use crate::shared_error::SharedError;
 
 /// The smallest RSA modulus accepted: Postal's official installer generates 1024-bit keys.
@@ -29,6 +30,22 @@ use crate::shared_error::SharedError;
 /// # Ok::<(), KeyError>(())
 /// ```
 pub const MIN_KEY_BITS: usize = 1024;
+
+/// The largest RSA key accepted, in bits: aws-lc-rs verifies signatures of keys up to 8192
+/// bits, so a larger key would be accepted at startup and then fail every request.
+///
+/// ```
+/// use postal_hooks::{KeyError, MAX_KEY_BITS, PublicKey};
+/// use base64::Engine;
+///
+/// assert_eq!(MAX_KEY_BITS, 8192);
+/// // A 9000-bit modulus from a JWKS document is refused when it is read.
+/// let mut n = vec![0xffu8; 9000 / 8];
+/// n[0] = 0x80;
+/// let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n);
+/// assert_eq!(PublicKey::from_jwk_components(&n, "AQAB").unwrap_err(), KeyError::TooLarge { bits: 9000 });
+/// ```
+pub const MAX_KEY_BITS: usize = 8192;
 
 /// One of Postal's RSA public keys, parsed once and ready to verify signatures.
 ///
@@ -72,6 +89,9 @@ impl PublicKey {
         if bits < MIN_KEY_BITS {
             return Err(KeyError::TooSmall { bits });
         }
+        if bits > MAX_KEY_BITS {
+            return Err(KeyError::TooLarge { bits });
+        }
         let parse = |algorithm| {
             ParsedPublicKey::new(algorithm, der)
                 .map_err(|rejected| KeyError::Rejected(SharedError::new(rejected)))
@@ -105,15 +125,15 @@ impl PublicKey {
     }
 
     /// From PEM: `-----BEGIN PUBLIC KEY-----` (SubjectPublicKeyInfo, what
-    /// `openssl rsa -pubout` writes) or `-----BEGIN RSA PUBLIC KEY-----` (PKCS#1).
+    /// `openssl rsa -pubout` writes) or `-----BEGIN RSA PUBLIC KEY-----` (PKCS#1), with
+    /// base64 lines of any width, as OpenSSL reads them (RFC 7468 §2).
     ///
     /// # Errors
     ///
     /// When the text is not one PEM block of either kind.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes())
-            .map_err(|e| KeyError::Pem(PemError::Decode(e)))?;
-        match label {
+        let (label, der) = pem::decode(pem).map_err(KeyError::Pem)?;
+        match label.as_str() {
             "PUBLIC KEY" => Self::from_spki_der(&der),
             "RSA PUBLIC KEY" => Self::from_pkcs1_der(&der),
             "RSA PRIVATE KEY" | "PRIVATE KEY" => Err(KeyError::Pem(PemError::PrivateKey)),

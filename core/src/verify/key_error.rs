@@ -48,6 +48,14 @@ pub enum KeyError {
         /// Its size.
         bits: usize,
     },
+    /// An RSA key over 8192 bits, which no signature check could use.
+    #[error(
+        "the RSA key has {bits} bits; keys over 8192 bits are refused, since no signature could be checked with them"
+    )]
+    TooLarge {
+        /// Its size.
+        bits: usize,
+    },
     /// The RSA implementation (aws-lc-rs) rejected the key: its `KeyRejected` is the cause.
     #[error("the RSA key was rejected: {0}")]
     Rejected(#[source] SharedError),
@@ -73,6 +81,16 @@ pub enum PemError {
     /// Not RFC 7468 PEM: no `-----BEGIN …-----` line, bad base64, a mismatched end line.
     #[error("{0}")]
     Decode(#[from] pem_rfc7468::Error),
+    /// The PEM's line breaks became spaces (a key pasted into a one-line setting).
+    #[error(
+        "its line breaks became spaces: keep the key on its lines (`-----BEGIN PUBLIC KEY-----`, the base64 lines, `-----END PUBLIC KEY-----`), or give it as a file, POSTAL_PUBLIC_KEY=@path/to/key.pem"
+    )]
+    LineBreaksBecameSpaces,
+    /// The PEM holds a literal `\n` where its line breaks belong.
+    #[error(
+        "it holds a literal `\\n` where its line breaks belong (an environment variable written with escaped newlines): use real line breaks, or give it as a file, POSTAL_PUBLIC_KEY=@path/to/key.pem"
+    )]
+    EscapedNewlines,
     /// A private key where the public key belongs.
     #[error(
         "this is a private key: give the receiver only the public key (`openssl rsa -in signing.key -pubout`)"

@@ -4,6 +4,8 @@
 mod error;
 mod key;
 mod key_error;
+mod pem;
+mod reserialised;
 
 use std::sync::Arc;
 
@@ -13,8 +15,9 @@ use base64::engine::general_purpose::STANDARD;
 
 pub use error::VerifyError;
 pub(crate) use error::WHERE_TO_GET_THE_KEY;
-pub use key::{MIN_KEY_BITS, PublicKey};
+pub use key::{MAX_KEY_BITS, MIN_KEY_BITS, PublicKey};
 pub use key_error::{DerError, DnsRecordError, JwksError, KeyError, PemError};
+pub(crate) use pem::decode as decode_pem;
 
 use crate::headers::Headers;
 
@@ -282,7 +285,7 @@ impl Verifier {
         Err(VerifyError::Mismatch {
             header,
             keys_tried,
-            hint: reserialised_hint(body),
+            hint: reserialised::hint(body),
         })
     }
 
@@ -344,31 +347,4 @@ impl std::fmt::Debug for Verifier {
             .field("insecure", &self.inner.insecure)
             .finish()
     }
-}
-
-/// Why a body that fails verification may have been changed after Postal sent it.
-fn reserialised_hint(body: &[u8]) -> Option<String> {
-    const VERIFY_RAW: &str =
-        "verify the raw request bytes as received, before any JSON parsing or re-encoding";
-    if let Some(raw) = [b'&', b'<', b'>']
-        .into_iter()
-        .find(|byte| body.contains(byte))
-    {
-        let escape = match raw {
-            b'&' => "\\u0026",
-            b'<' => "\\u003c",
-            _ => "\\u003e",
-        };
-        return Some(format!(
-            "the body contains a raw `{}`, which Postal always sends as `{escape}`: it looks re-serialised; {VERIFY_RAW}",
-            char::from(raw)
-        ));
-    }
-    // Postal's JSON is compact and one line; a newline can only be an escaped `\n`.
-    if body.contains(&b'\n') {
-        return Some(format!(
-            "the body contains a line break, which Postal's compact JSON never has: it looks reformatted; {VERIFY_RAW}"
-        ));
-    }
-    None
 }

@@ -172,3 +172,25 @@ pub fn key_forms(dir: &str) -> Vec<(&'static str, postal_hooks::PublicKey)> {
         ("JWKS", from_jwks.into_iter().next().unwrap()),
     ]
 }
+
+/// A receiver for `verifier` whose one catch-all handler counts its runs.
+pub fn counting_receiver(
+    verifier: postal_hooks::Verifier,
+) -> (
+    postal_hooks::Receiver,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counter = runs.clone();
+    let dispatcher = postal_hooks::Dispatcher::builder()
+        .without_registered_handlers()
+        .on_any(move |_: &postal_hooks::Event| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    (postal_hooks::Receiver::new(dispatcher, verifier), runs)
+}

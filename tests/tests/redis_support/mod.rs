@@ -112,9 +112,33 @@ impl PrivateRedis {
         }
     }
 
+    /// Freezes the server (`SIGSTOP`, by its own pid): connections stay open and nothing
+    /// answers, as with a Redis stuck on a slow disk or a paused VM.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Resumes a frozen server (`SIGCONT`).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().map(Child::id).unwrap();
+        let status = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+
     /// Stops the server the hard way (as a crash or an outage would).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
+            // A frozen server must be resumed to die of the kill in turn.
+            let _ = Command::new("kill")
+                .args(["-CONT", &child.id().to_string()])
+                .status();
             let _ = child.kill();
             let _ = child.wait();
         }

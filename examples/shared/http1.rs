@@ -1,0 +1,62 @@
+//! HTTP/1.1 serving for the examples, with the pre-authentication bounds a public endpoint
+//! needs: hyper's strict parser (one `Content-Length`, no smuggling), at most
+//! [`MAX_HEAD_BYTES`] of request head, [`HEADER_TIMEOUT`] to send it, and a task per
+//! connection, so a client that stalls holds up nobody else and is dropped in time.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::time::Duration;
+
+use hyper::body::{Body, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::Service;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+
+/// How long a client has to send its request line and headers: a connection that sends
+/// nothing, or part of its headers, is closed after this.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client has to send a body once its headers are in (Postal sends a few KiB
+/// at once); used by servers that read the body themselves.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most bytes of request head read (hyper's buffer; its minimum is 8 KiB).
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// Accepts connections on `listener` forever, each served by `service` in a task of its own.
+pub async fn serve<S, B>(listener: TcpListener, service: S) -> std::io::Result<()>
+where
+    S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Future<Output = Result<Response<B>, Infallible>> + Send + 'static,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Out of file descriptors, a connection reset before accept: keep serving.
+            Err(error) => {
+                eprintln!("accept failed: {error}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = service.clone();
+        tokio::spawn(async move {
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(error) = connection.await {
+                eprintln!("connection closed: {error}");
+            }
+        });
+    }
+}
