@@ -7,25 +7,65 @@
 //!
 //! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`,
 //! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
+//!
+//! The server is assembled from actix-http rather than `HttpServer`, for one reason: to
+//! answer `Expect: 100-continue` itself. `HttpServer` sends `100 Continue` to every such
+//! request before any handler runs, inviting a client to upload a body the receiver will
+//! refuse (RFC 9110 §10.1.1 lets a server answer the final status at once). Here the
+//! receiver's checks that need no body run first: a declared oversize body gets 413, a
+//! wrong method 405, a wrong content type 415, before a byte of the body is sent.
 
 mod shared;
 
-use actix_web::{App, HttpServer};
+use actix_http::body::BoxBody;
+use actix_http::{HttpMessage, HttpService, Request, Response};
+use actix_server::Server;
+use actix_service::{fn_service, map_config};
+use actix_web::App;
+use actix_web::dev::AppConfig;
+use postal_hooks::{Headers, Receiver, Reply};
 
 fn main() -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let (addr, receiver) = shared::receiver_from_env().await;
-        let server = HttpServer::new(move || {
-            App::new().service(postal_hooks::actix::resource(
-                shared::WEBHOOK_PATH,
-                receiver.clone(),
-            ))
-        })
-        .workers(2)
-        .bind(addr)?;
-        for bound in server.addrs() {
-            println!("listening on http://{bound}{}", shared::WEBHOOK_PATH);
-        }
-        server.run().await
+        let listener = std::net::TcpListener::bind(addr)?;
+        println!(
+            "listening on http://{}{}",
+            listener.local_addr()?,
+            shared::WEBHOOK_PATH
+        );
+        Server::build()
+            .workers(2)
+            .listen("postal-hooks", listener, move || {
+                let app = App::new().service(postal_hooks::actix::resource(
+                    shared::WEBHOOK_PATH,
+                    receiver.clone(),
+                ));
+                let receiver = receiver.clone();
+                HttpService::build()
+                    .expect(fn_service(move |request: Request| {
+                        let checked = before_continue(&receiver, request);
+                        async move { checked }
+                    }))
+                    .finish(map_config(app, |_| AppConfig::default()))
+                    .tcp()
+            })?
+            .run()
+            .await
     })
+}
+
+/// Runs on a request that carries `Expect: 100-continue`, before `100 Continue` is sent:
+/// the request goes on when the checks that need no body pass, and is answered with the
+/// refusal otherwise.
+fn before_continue(receiver: &Receiver, request: Request) -> Result<Request, Response<BoxBody>> {
+    if request.path() != shared::WEBHOOK_PATH {
+        return Ok(request); // the app answers 404
+    }
+    let headers = request.headers();
+    let method = request.method().as_str();
+    match receiver.check_before_body(method, headers, headers.content_length()) {
+        Ok(()) => Ok(request),
+        Err(refused) => Err(postal_hooks::actix::response(Reply::from_error(refused)).into()),
+    }
 }

@@ -163,6 +163,64 @@ fn the_hyper_server_is_strict_and_available() {
     strict_and_available("hyper_server");
 }
 
+#[test]
+fn the_actix_server_is_strict_and_available() {
+    strict_and_available("actix_server");
+}
+
+/// `Expect: 100-continue` with a body over the limit gets 413 at once, not `100 Continue`
+/// and then 413; a genuine delivery that asks the same is invited and handled.
+#[test]
+fn expect_continue_is_answered_by_the_receivers_checks() {
+    for name in [
+        "actix_server",
+        "axum_server",
+        "hyper_server",
+        "blocking_server",
+    ] {
+        let server = Server::start(name, None);
+        for (method, length, content_type, first) in [
+            ("POST", 5 * 1024 * 1024, "application/json", "413"),
+            ("POST", 2048, "text/plain", "415"),
+            ("PUT", 2048, "application/json", "405"),
+        ] {
+            let mut stream = TcpStream::connect(&server.addr).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let head = format!(
+                "{method} /postal/webhook HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nExpect: 100-continue\r\n\r\n",
+                server.addr
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            let mut answer = [0u8; 12];
+            stream.read_exact(&mut answer).unwrap();
+            let answer = String::from_utf8_lossy(&answer);
+            assert_eq!(&answer[9..12], first, "{name} {method} {length}: {answer}");
+        }
+        let (body, headers) = signed_delivery(&uuid("expect"));
+        let head = format!(
+            "POST /postal/webhook HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\nExpect: 100-continue\r\n{headers}\r\n",
+            server.addr,
+            body.len()
+        );
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        let mut interim = [0u8; 12];
+        stream.read_exact(&mut interim).unwrap();
+        assert_eq!(&interim[9..12], b"100", "{name}");
+        stream.write_all(&body).unwrap();
+        let mut rest = Vec::new();
+        stream.read_to_end(&mut rest).unwrap();
+        let rest = String::from_utf8_lossy(&rest);
+        assert!(rest.contains("HTTP/1.1 200"), "{name}: {rest}");
+        server.stop();
+    }
+}
+
 /// Whether the server closes a connection that sent `sent` and then nothing, within 15 s
 /// (the servers allow 10 s for a request head).
 fn closes_a_silent_connection(server: &Server, sent: &[u8]) -> bool {
@@ -188,10 +246,15 @@ fn closes_a_silent_connection(server: &Server, sent: &[u8]) -> bool {
 
 #[test]
 fn connections_that_send_nothing_or_half_their_headers_are_closed_in_time() {
-    let servers: Vec<Server> = ["axum_server", "hyper_server", "blocking_server"]
-        .into_iter()
-        .map(|name| Server::start(name, None))
-        .collect();
+    let servers: Vec<Server> = [
+        "axum_server",
+        "hyper_server",
+        "blocking_server",
+        "actix_server",
+    ]
+    .into_iter()
+    .map(|name| Server::start(name, None))
+    .collect();
     std::thread::scope(|scope| {
         for server in &servers {
             for sent in [

@@ -29,22 +29,22 @@ async fn handle(
     payload: web::Payload,
     receiver: web::Data<Receiver>,
 ) -> HttpResponse {
-    let headers = ActixHeaders(request.headers());
+    let headers = request.headers();
     let content_length = headers.content_length();
     if let Err(error) =
-        receiver.check_before_body(request.method().as_str(), &headers, content_length)
+        receiver.check_before_body(request.method().as_str(), headers, content_length)
     {
-        return into_response(Reply::from_error(error));
+        return response(Reply::from_error(error));
     }
     let limit = receiver.max_body_bytes();
     let body = match payload.to_bytes_limited(limit).await {
         Ok(Ok(body)) => body,
         Ok(Err(error)) => {
             let cause = SharedError::new(ActixError(error.to_string()));
-            return into_response(Reply::from_error(ReceiveError::BodyRead(cause)));
+            return response(Reply::from_error(ReceiveError::BodyRead(cause)));
         }
         Err(_) => {
-            return into_response(Reply::from_error(ReceiveError::PayloadTooLarge {
+            return response(Reply::from_error(ReceiveError::PayloadTooLarge {
                 limit,
                 length: None,
             }));
@@ -60,15 +60,16 @@ async fn handle(
     let receiver = receiver.into_inner();
     let task = actix_web::rt::spawn(async move { receiver.receive(&owned, &body).await });
     match task.await {
-        Ok(reply) => into_response(reply),
-        Err(error) => into_response(Reply::from_error(ReceiveError::Internal(SharedError::new(
+        Ok(reply) => response(reply),
+        Err(error) => response(Reply::from_error(ReceiveError::Internal(SharedError::new(
             error,
         )))),
     }
 }
 
-/// The reply as a response: its status, headers and body as [`Reply`] decides them.
-fn into_response(reply: Reply) -> HttpResponse {
+/// The reply as an actix-web response: its status, headers and body as [`Reply`] decides
+/// them. For code that answers outside [`resource`], such as an `Expect` check.
+pub fn response(reply: Reply) -> HttpResponse {
     // actix-web 4 is built on `http` 0.2, whose `StatusCode` is another type. Every `http`
     // 1 status code is a number in 100..=999, which 0.2 accepts too, so the fallback is
     // never taken.
@@ -81,13 +82,12 @@ fn into_response(reply: Reply) -> HttpResponse {
     response.body(reply.body().to_owned())
 }
 
-/// actix-web's own header map, looked up case-insensitively.
-struct ActixHeaders<'a>(&'a HeaderMap);
-
-impl Headers for ActixHeaders<'_> {
+/// actix-web's own header map (from `http` 0.2), looked up case-insensitively: give it to
+/// the [`Receiver`] as it is, e.g. in an `Expect: 100-continue` check of your own.
+impl Headers for HeaderMap {
     fn header(&self, name: &str) -> Option<&[u8]> {
         let name = header::HeaderName::from_bytes(name.as_bytes()).ok()?;
-        self.0.get(name).map(header::HeaderValue::as_bytes)
+        self.get(name).map(header::HeaderValue::as_bytes)
     }
 }
 
