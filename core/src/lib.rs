@@ -78,7 +78,9 @@
 //! [`Envelope::parse`] reads a request body in one pass. [`Event::from_payload`] parses a bare
 //! payload, the shape Postal's docs show. Nullable fields are `Option`, closed value sets are
 //! enums with an `Other(String)` arm, an unknown event becomes [`Event::Unknown`], and every
-//! failure is a [`ParseError`] that names the field path or the line and column.
+//! failure is a [`ParseError`] that names the field path or the line and column. An
+//! envelope `uuid` that would break deduplication or logs (empty, over 64 bytes, or with
+//! characters other than letters, digits and `-_.:`) is refused the same way.
 //!
 //! ## Registering handlers
 //!
@@ -106,7 +108,9 @@
 //! that succeeded is skipped on a retry ("skipped: already done for this uuid"), only failed
 //! handlers run again, a duplicate arriving while the first is still running gets 409, and
 //! an unreachable store gets 503, never a silent skip. The in-memory store is the default;
-//! `dedupe::RedisStore` (feature `redis`) shares the records between replicas. Opt out with
+//! `dedupe::RedisStore` (feature `redis`) shares the records between replicas. A delivery's
+//! store calls share one deadline ([`DispatcherBuilder::store_deadline`], 3 s), so a store
+//! that stops answering is answered inside Postal's 5 s. Opt out with
 //! [`DispatcherBuilder::without_dedupe`], or per handler with
 //! `#[on_event(.., dedupe = false)]`.
 //!

@@ -208,6 +208,16 @@ fn a_sha1_only_refusal_names_the_setting_an_operator_can_change() {
         "{}",
         reply.body()
     );
+    // Sibling: a Postal 3.2+ request whose SHA-256 header a proxy dropped, KID kept.
+    let mut headers = signer.sign(body).headers();
+    headers.retain(|(name, _)| *name != "X-Postal-Signature-256");
+    let reply = receiver.receive_blocking("POST", &headers, body);
+    assert_eq!(reply.status(), 401);
+    assert!(
+        reply.body().contains("POSTAL_ALLOW_SHA1=1"),
+        "{}",
+        reply.body()
+    );
 }
 
 #[test]

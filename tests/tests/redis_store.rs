@@ -283,4 +283,53 @@ async fn a_frozen_redis_costs_each_delivery_one_deadline_not_one_per_call() {
             "{uuid}"
         );
     }
+
+    // Frozen while 30 deliveries are in flight: claimed, their handlers running (600 ms).
+    // Each is answered 200 inside Postal's 5 s, its records and release sharing the one
+    // deadline, so Postal has no reason to retry. What was recorded before the freeze
+    // (`counted`) is never run again; `slow` finished while Redis was frozen, so its record
+    // was given up at the deadline, and only a retry Postal has no reason to send would run
+    // it again (the trade `store_deadline` documents).
+    let uuids: Vec<String> = (0..30).map(|_| fresh("lingering-")).collect();
+    let deliveries: Vec<_> = uuids
+        .iter()
+        .map(|uuid| {
+            let (dispatcher, body) = (dispatcher.clone(), body(uuid));
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let report = dispatcher.dispatch(&body).await.unwrap();
+                (report.http_status().as_u16(), started.elapsed())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    redis.freeze();
+    for delivery in deliveries {
+        let (status, took) = delivery.await.unwrap();
+        assert_eq!(status, 200);
+        assert!(took < Duration::from_secs(5), "answered after {took:?}");
+    }
+    redis.thaw();
+    tokio::time::sleep(Duration::from_millis(1500)).await; // the leases run out
+    for uuid in &uuids {
+        let mut status = 0;
+        for _ in 0..100 {
+            status = dispatcher
+                .dispatch(&body(uuid))
+                .await
+                .unwrap()
+                .http_status()
+                .as_u16();
+            if status == 200 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(status, 200, "{uuid}");
+        assert_eq!(
+            runs("counted", uuid),
+            1,
+            "{uuid}: recorded, so never run twice"
+        );
+    }
 }
