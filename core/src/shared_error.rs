@@ -107,3 +107,18 @@ pub(crate) fn prefixed<T>(before: &'static str, value: Option<T>) -> Affix<T> {
         after: "",
     }
 }
+
+/// Untrusted text as it may appear in a message or a log line: at most 80 characters,
+/// control characters escaped, and `…` where it was cut.
+pub(crate) fn excerpt(text: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    let mut shown: String = text
+        .chars()
+        .take(MAX_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(MAX_CHARS).is_some() {
+        shown.push('…');
+    }
+    shown
+}

@@ -206,12 +206,12 @@ impl std::fmt::Debug for Signer {
     }
 }
 
-/// Parses an embedded key; the tests of this crate prove both parse.
 /// A DER decoding or encoding error of the private key, kept typed.
 fn der_error(error: impl std::error::Error + Send + Sync + 'static) -> KeyError {
     KeyError::Der(DerError::Decode(SharedError::new(error)))
 }
 
+/// Parses an embedded key; the tests of this crate prove both parse.
 fn embedded(pem: &str) -> Signer {
     match Signer::from_pem(pem) {
         Ok(signer) => signer,

@@ -1,7 +1,9 @@
 //! HTTP/1.1 serving for the examples, with the pre-authentication bounds a public endpoint
 //! needs: hyper's strict parser (one `Content-Length`, no smuggling), at most
 //! [`MAX_HEAD_BYTES`] of request head, [`HEADER_TIMEOUT`] to send it, and a task per
-//! connection, so a client that stalls holds up nobody else and is dropped in time.
+//! connection, so a client that stalls holds up nobody else. A client that stalls
+//! mid-body holds only its own task; `blocking_server` also gives up on it after
+//! [`BODY_TIMEOUT`].
 
 use std::convert::Infallible;
 use std::future::Future;

@@ -101,6 +101,24 @@ fn keys_in_the_forms_people_have_are_read_or_say_what_to_change() {
             .unwrap_or_else(|error| panic!("{width} {newline:?}: {error}"));
         assert_eq!(verifier.keys()[0].kid(), kid);
     }
+    // Sibling: text before the block, which OpenSSL skips (a note, `openssl ... -text`).
+    let noted = format!(
+        "Postal's key, copied from the DNS record:\n{}",
+        public_pem_rewrapped(76, "\n")
+    );
+    assert_eq!(
+        Verifier::from_key_text(&noted).unwrap().keys()[0].kid(),
+        kid
+    );
+    // Sibling: a value cut at its first line (some `.env` loaders keep only that) says what
+    // is wrong with the PEM, not that no key is configured.
+    let first_line = Verifier::from_key_text("-----BEGIN PUBLIC KEY-----").unwrap_err();
+    assert!(
+        first_line
+            .to_string()
+            .starts_with("invalid PEM public key: "),
+        "{first_line}"
+    );
     let pem = postal_hooks::testing::TEST_PUBLIC_KEY_PEM.trim();
     for (mangled, says) in [
         (pem.replace('\n', " "), "its line breaks became spaces"),
@@ -251,5 +269,45 @@ fn an_incoming_message_posted_to_the_webhook_url_says_where_it_belongs() {
         "{}",
         reply.body()
     );
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn what_an_unauthenticated_client_sent_is_quoted_short_and_escaped() {
+    let (receiver, ran) = counting_receiver();
+    let body = sample("MessageSent").unwrap();
+    let long = format!("text/plain;{}", "x".repeat(10_000));
+    let long_method = format!("GET{}", "A".repeat(10_000));
+    // (method, headers, what the reply must quote)
+    let cases = [
+        (
+            "POST",
+            vec![("Content-Type", long)],
+            "unsupported Content-Type `text/plain;xxx",
+        ),
+        (
+            &long_method,
+            vec![("Content-Type", "application/json".to_owned())],
+            "method GETAAA",
+        ),
+        (
+            "POST",
+            vec![
+                ("Content-Type", "application/json".to_owned()),
+                ("X-Postal-Signature-256", "c2ln".to_owned()),
+                (
+                    "X-Postal-Signature-Kid",
+                    format!("kid\r\n{}", "k".repeat(10_000)),
+                ),
+            ],
+            "X-Postal-Signature-Kid (kid\\r\\nkkk",
+        ),
+    ];
+    for (method, headers, says) in cases {
+        let reply = receiver.receive_blocking(method, &headers, body);
+        assert!(reply.body().contains(says), "{}", reply.body());
+        assert!(reply.body().len() < 1000, "{} bytes", reply.body().len());
+        assert!(reply.body().contains('…'), "{}", reply.body());
+    }
     assert_eq!(ran.load(Ordering::SeqCst), 0);
 }

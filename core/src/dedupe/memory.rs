@@ -74,6 +74,8 @@ pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
 const ENTRY_OVERHEAD: usize = 128;
 /// What a handler's done mark costs beyond its key.
 const DONE_OVERHEAD: usize = 24;
+/// The smallest byte bound [`MemoryStore::with_max_bytes`] takes.
+const MIN_MAX_BYTES: usize = 4096;
 
 #[derive(Debug, Default)]
 struct State {
@@ -143,14 +145,17 @@ impl MemoryStore {
         self
     }
 
-    /// Keeps the records under about `max` bytes ([`bytes`](Self::bytes) counts them),
+    /// Keeps the records under about `max` bytes (at least 4 KiB; [`bytes`](Self::bytes)
+    /// counts them),
     /// finished ones evicted oldest first, as for [`with_max_entries`](Self::with_max_entries).
     /// Envelope uuids are short ([`Envelope::parse`](crate::Envelope::parse) refuses long
     /// ones), but a uuid given to [`Dispatcher::dispatch_event`](crate::Dispatcher::dispatch_event)
     /// in a hand-built [`Meta`](crate::Meta) may be any length.
     #[must_use]
     pub fn with_max_bytes(mut self, max: usize) -> Self {
-        self.bounds.bytes = max;
+        // At least one record with a full-length envelope uuid and a few handler marks, so a
+        // tiny bound cannot turn deduplication off by evicting every finished record.
+        self.bounds.bytes = max.max(MIN_MAX_BYTES);
         self
     }
 

@@ -92,7 +92,9 @@ impl DispatcherBuilder {
     /// 3 s, [`DEFAULT_STORE_DEADLINE`]). A store that stops answering then costs a delivery
     /// this long at most, and its claim fails with 503, inside Postal's 5 s. A record or
     /// release past it is given up (a record's handler may then run again on a retry; an
-    /// unreleased claim ends with its lease).
+    /// unreleased claim, or a claim the store took after the deadline, ends with its lease,
+    /// so keep the lease under Postal's first retry). A zero deadline fails every call
+    /// that has to wait, so a remote store answers 503 to everything.
     pub fn store_deadline(mut self, deadline: Duration) -> Self {
         self.limits.deadline = deadline;
         self

@@ -1,14 +1,16 @@
-//! The checks made before the signature: method, size and content type.
+//! The checks made before the signature: method, size and content type. What they quote
+//! back comes from an unauthenticated client, so it is cut short and escaped.
 
 use super::error::ReceiveError;
 use crate::headers::Headers;
+use crate::shared_error::excerpt;
 
 pub(super) fn check_method(method: &str) -> Result<(), ReceiveError> {
     if method.eq_ignore_ascii_case("POST") {
         Ok(())
     } else {
         Err(ReceiveError::MethodNotAllowed {
-            method: method.to_owned(),
+            method: excerpt(method),
         })
     }
 }
@@ -22,7 +24,7 @@ pub(super) fn check_content_type(headers: &impl Headers) -> Result<(), ReceiveEr
     match essence {
         Some(essence) if essence.eq_ignore_ascii_case(b"application/json") => Ok(()),
         _ => Err(ReceiveError::UnsupportedMediaType {
-            content_type: value.map(|value| String::from_utf8_lossy(value).into_owned()),
+            content_type: value.map(|value| excerpt(&String::from_utf8_lossy(value))),
         }),
     }
 }

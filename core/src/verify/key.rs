@@ -58,7 +58,7 @@ pub const MAX_KEY_BITS: usize = 8192;
 /// | a PEM from your admin (`openssl rsa -in signing.key -pubout`) | [`PublicKey::from_pem`] |
 /// | any of these as text (a config value) | [`PublicKey::parse_all`] |
 ///
-/// Keys of 1024 bits and more are accepted: the size Postal's installer generates.
+/// Keys of 1024 bits (the size Postal's installer generates) to 8192 bits are accepted.
 ///
 /// ```
 /// use postal_hooks::PublicKey;
@@ -82,7 +82,7 @@ impl PublicKey {
     ///
     /// # Errors
     ///
-    /// When the bytes are not an RSA public key, or the key is under 1024 bits.
+    /// When the bytes are not an RSA public key, or the key is under 1024 bits or over 8192.
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
         let key = RsaPublicKeyRef::from_der(der).map_err(der_error)?;
         let bits = modulus_bits(key.modulus.as_bytes());
@@ -250,8 +250,17 @@ impl PublicKey {
     /// none was, which forms are accepted and where to get Postal's key.
     pub fn parse_all(text: &str) -> Result<Vec<Self>, KeyError> {
         let text = text.trim();
-        if text.starts_with("-----BEGIN") {
-            return pem_blocks(text).map(Self::from_pem).collect();
+        // OpenSSL reads past text before the first block (a note, a heading); so do we.
+        if text.contains("-----BEGIN") {
+            let keys = pem_blocks(text)
+                .map(Self::from_pem)
+                .collect::<Result<Vec<_>, _>>()?;
+            if keys.is_empty() {
+                // A block with no `-----END` line: a value cut at its first line, as some
+                // `.env` loaders do. Say what is wrong with it, not "no key".
+                return Self::from_pem(text).map(|key| vec![key]);
+            }
+            return Ok(keys);
         }
         if text.starts_with('{') {
             return Self::from_jwks(text);

@@ -17,9 +17,11 @@ pub use error::VerifyError;
 pub(crate) use error::WHERE_TO_GET_THE_KEY;
 pub use key::{MAX_KEY_BITS, MIN_KEY_BITS, PublicKey};
 pub use key_error::{DerError, DnsRecordError, JwksError, KeyError, PemError};
+#[cfg(feature = "testing")]
 pub(crate) use pem::decode as decode_pem;
 
 use crate::headers::Headers;
+use crate::shared_error::excerpt;
 
 /// The SHA-256 signature header (Postal 3.2+).
 ///
@@ -306,7 +308,7 @@ impl Verifier {
                 Ok(Some(kid))
             }
             _ => Err(VerifyError::UnknownKid {
-                kid: String::from_utf8_lossy(raw).trim().to_owned(),
+                kid: excerpt(String::from_utf8_lossy(raw).trim()),
                 known: self
                     .inner
                     .keys

@@ -29,7 +29,11 @@ pub(crate) fn decode(text: &str) -> Result<(String, Vec<u8>), PemError> {
 
 /// The block with lines of any width, as OpenSSL reads it; `None` when it is not one.
 fn any_width(text: &str) -> Option<(String, Vec<u8>)> {
-    let mut lines = text.lines().map(str::trim);
+    // Lines before the `BEGIN` marker are explanatory text, skipped as OpenSSL skips them.
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| !line.starts_with("-----BEGIN "));
     let label = lines
         .next()?
         .strip_prefix("-----BEGIN ")?
@@ -85,6 +89,16 @@ mod tests {
                 "{width} {newline:?}"
             );
         }
+    }
+
+    #[test]
+    fn reads_past_text_before_the_block_as_openssl_does() {
+        let (label, der) = decode(PEM).unwrap();
+        let noted = format!(
+            "Postal's signing key, from the DNS record:\n{}",
+            rewrapped(76, "\n")
+        );
+        assert_eq!(decode(&noted), Ok((label, der)));
     }
 
     #[test]
