@@ -6,6 +6,8 @@
 //! `\n`), a NUL byte, then the body.
 #![no_main]
 
+mod request;
+
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -31,18 +33,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
-    let (head, body) = match rest.iter().position(|&byte| byte == 0) {
-        Some(at) => (&rest[..at], &rest[at + 1..]),
-        None => (rest, &[][..]),
-    };
-    let mut headers: Vec<(String, Vec<u8>)> = head
-        .split(|&byte| byte == b'\n')
-        .filter_map(|line| {
-            let colon = line.iter().position(|&byte| byte == b':')?;
-            let name = String::from_utf8_lossy(&line[..colon]).into_owned();
-            Some((name, line[colon + 1..].to_vec()))
-        })
-        .collect();
+    let (mut headers, body) = request::split(rest);
     if pick & 2 == 0 {
         headers.push(("Content-Type".into(), b"application/json".to_vec()));
     }

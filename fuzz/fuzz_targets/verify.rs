@@ -4,6 +4,8 @@
 //! Input: header lines (`name:value`, separated by `\n`), a NUL byte, then the body.
 #![no_main]
 
+mod request;
+
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -17,21 +19,17 @@ static WITH_SHA1: LazyLock<Verifier> =
 static UNSIGNED: LazyLock<Verifier> = LazyLock::new(Verifier::insecure_accept_unsigned);
 
 fuzz_target!(|data: &[u8]| {
-    let (head, body) = match data.iter().position(|&byte| byte == 0) {
-        Some(at) => (&data[..at], &data[at + 1..]),
-        None => (data, &[][..]),
+    let (headers, body) = request::split(data);
+    let verifier = if body.first() == Some(&b'{') {
+        &*WITH_SHA1
+    } else {
+        &*SHA256_ONLY
     };
-    let headers: Vec<(String, Vec<u8>)> = head
-        .split(|&byte| byte == b'\n')
-        .filter_map(|line| {
-            let colon = line.iter().position(|&byte| byte == b':')?;
-            let name = String::from_utf8_lossy(&line[..colon]).into_owned();
-            Some((name, line[colon + 1..].to_vec()))
-        })
-        .collect();
-    let verifier = if body.first() == Some(&b'{') { &*WITH_SHA1 } else { &*SHA256_ONLY };
     match verifier.verify(&headers, body) {
-        Ok(verified) => assert!(matches!(verified, Verified::Sha256 { .. } | Verified::Sha1 { .. })),
+        Ok(verified) => assert!(matches!(
+            verified,
+            Verified::Sha256 { .. } | Verified::Sha1 { .. }
+        )),
         Err(error) => assert!(!error.to_string().is_empty()),
     }
     let _ = UNSIGNED.verify(&headers, body);

@@ -245,17 +245,7 @@ async fn a_frozen_redis_costs_each_delivery_one_deadline_not_one_per_call() {
         .unwrap();
     let uuids: Vec<String> = (0..30).map(|_| fresh("frozen-")).collect();
     redis.freeze();
-    let deliveries: Vec<_> = uuids
-        .iter()
-        .map(|uuid| {
-            let (dispatcher, body) = (dispatcher.clone(), body(uuid));
-            tokio::spawn(async move {
-                let started = std::time::Instant::now();
-                let report = dispatcher.dispatch(&body).await.unwrap();
-                (report.http_status().as_u16(), started.elapsed())
-            })
-        })
-        .collect();
+    let deliveries = spawn_timed(&dispatcher, &uuids);
     for delivery in deliveries {
         let (status, took) = delivery.await.unwrap();
         assert_eq!(status, 503);
@@ -263,20 +253,7 @@ async fn a_frozen_redis_costs_each_delivery_one_deadline_not_one_per_call() {
     }
     redis.thaw();
     for uuid in &uuids {
-        let mut status = 0;
-        for _ in 0..100 {
-            status = dispatcher
-                .dispatch(&body(uuid))
-                .await
-                .unwrap()
-                .http_status()
-                .as_u16();
-            if status == 200 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(status, 200, "{uuid}");
+        assert_eq!(retry_until_accepted(&dispatcher, uuid).await, 200, "{uuid}");
         assert_eq!(
             (runs("counted", uuid), runs("slow", uuid)),
             (1, 1),
@@ -291,17 +268,7 @@ async fn a_frozen_redis_costs_each_delivery_one_deadline_not_one_per_call() {
     // was given up at the deadline, and only a retry Postal has no reason to send would run
     // it again (the trade `store_deadline` documents).
     let uuids: Vec<String> = (0..30).map(|_| fresh("lingering-")).collect();
-    let deliveries: Vec<_> = uuids
-        .iter()
-        .map(|uuid| {
-            let (dispatcher, body) = (dispatcher.clone(), body(uuid));
-            tokio::spawn(async move {
-                let started = std::time::Instant::now();
-                let report = dispatcher.dispatch(&body).await.unwrap();
-                (report.http_status().as_u16(), started.elapsed())
-            })
-        })
-        .collect();
+    let deliveries = spawn_timed(&dispatcher, &uuids);
     tokio::time::sleep(Duration::from_millis(300)).await;
     redis.freeze();
     for delivery in deliveries {
@@ -312,24 +279,48 @@ async fn a_frozen_redis_costs_each_delivery_one_deadline_not_one_per_call() {
     redis.thaw();
     tokio::time::sleep(Duration::from_millis(1500)).await; // the leases run out
     for uuid in &uuids {
-        let mut status = 0;
-        for _ in 0..100 {
-            status = dispatcher
-                .dispatch(&body(uuid))
-                .await
-                .unwrap()
-                .http_status()
-                .as_u16();
-            if status == 200 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(status, 200, "{uuid}");
+        assert_eq!(retry_until_accepted(&dispatcher, uuid).await, 200, "{uuid}");
         assert_eq!(
             runs("counted", uuid),
             1,
             "{uuid}: recorded, so never run twice"
         );
     }
+}
+
+/// Dispatches each uuid's body in a task of its own: its status and how long it took.
+fn spawn_timed(
+    dispatcher: &Dispatcher,
+    uuids: &[String],
+) -> Vec<tokio::task::JoinHandle<(u16, Duration)>> {
+    uuids
+        .iter()
+        .map(|uuid| {
+            let (dispatcher, body) = (dispatcher.clone(), body(uuid));
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                let report = dispatcher.dispatch(&body).await.unwrap();
+                (report.http_status().as_u16(), started.elapsed())
+            })
+        })
+        .collect()
+}
+
+/// Retries `uuid`'s delivery every 100 ms, as Postal would, until it gets 200 (10 s at
+/// most): its last status.
+async fn retry_until_accepted(dispatcher: &Dispatcher, uuid: &str) -> u16 {
+    let mut status = 0;
+    for _ in 0..100 {
+        status = dispatcher
+            .dispatch(&body(uuid))
+            .await
+            .unwrap()
+            .http_status()
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    status
 }
