@@ -28,6 +28,11 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// Accepts connections on `listener` forever, each served by `service` in a task of its own.
+///
+/// The accept loop itself runs in a runtime task, not in the future `main` blocks on: on
+/// tokio's multi-threaded runtime that future runs on the main thread, which would hand
+/// every accepted connection to a worker thread, waking it (a `futex` call, seen with
+/// `strace`) per connection. Postal opens a connection per delivery (issue 15).
 pub async fn serve<S, B>(listener: TcpListener, service: S) -> std::io::Result<()>
 where
     S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
@@ -39,26 +44,32 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            // Out of file descriptors, a connection reset before accept: keep serving.
-            Err(error) => {
-                eprintln!("accept failed: {error}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let service = service.clone();
-        tokio::spawn(async move {
-            let connection = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .max_buf_size(MAX_HEAD_BYTES)
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(error) = connection.await {
-                eprintln!("connection closed: {error}");
-            }
-        });
+    let accepting = tokio::spawn(async move {
+        loop {
+            let (stream, _) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                // Out of file descriptors, a connection reset before accept: keep serving.
+                Err(error) => {
+                    eprintln!("accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let service = service.clone();
+            tokio::spawn(async move {
+                let connection = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .max_buf_size(MAX_HEAD_BYTES)
+                    .serve_connection(TokioIo::new(stream), service);
+                if let Err(error) = connection.await {
+                    eprintln!("connection closed: {error}");
+                }
+            });
+        }
+    });
+    match accepting.await {
+        Ok(never) => never,
+        Err(error) => Err(std::io::Error::other(error)),
     }
 }

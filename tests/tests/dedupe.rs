@@ -328,3 +328,29 @@ fn the_store_deadline_holds_without_a_runtime() {
         .unwrap();
     assert_eq!(report.http_status(), 503, "{report}");
 }
+
+/// On tokio the deadline runs on tokio's timer; a tokio runtime built without timers
+/// (`enable_time` not called) cannot give one, and the deadline falls back to
+/// `futures-timer`'s instead of failing the delivery.
+#[test]
+fn the_store_deadline_holds_on_a_tokio_runtime_without_timers() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let dispatcher = Dispatcher::builder()
+        .idempotency_store(Frozen::after(0))
+        .store_deadline(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let report = runtime
+        .block_on(dispatcher.dispatch(&body(&fresh("frozen-no-timers-"))))
+        .unwrap();
+    assert_eq!(report.http_status(), 503, "{report}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -209,7 +209,7 @@ async fn redis_stopped_mid_test_gives_503_and_loses_nothing_once_back() {
     }
 
     redis.restart();
-    // Postal retries everything that got a 503; the pool reconnects.
+    // Postal retries everything that got a 503; the connection is made again.
     for uuid in before.iter().chain(&during) {
         deliver_until_acknowledged(&receiver, &signer, &body(uuid)).await;
     }

@@ -26,6 +26,11 @@ pub enum Claim {
     },
     /// Another delivery holds a live claim on the uuid.
     InProgress,
+    /// Every handler asked about in
+    /// [`claim_unless_done`](super::IdempotencyStore::claim_unless_done) is already done
+    /// for this uuid: nothing is left to run, so no claim was taken and there is nothing
+    /// to release. (A retry of a fully handled delivery.)
+    AllDone,
 }
 
 /// A claim's identity: random, so a late release cannot end someone else's claim.

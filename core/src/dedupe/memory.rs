@@ -188,11 +188,19 @@ impl MemoryStore {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn claim_now(&self, uuid: &str, lease: Duration) -> Claim {
+    /// Claims `uuid` unless every one of `handlers` is done for it (none asked: claims).
+    fn claim_now(&self, uuid: &str, lease: Duration, handlers: &[&str]) -> Claim {
         let now = Instant::now();
         let mut state = self.lock();
         state.expire(now, self.retention);
         let entry = state.entry(uuid, now, self.bounds);
+        if !handlers.is_empty()
+            && handlers
+                .iter()
+                .all(|handler| entry.done.iter().any(|done| done == handler))
+        {
+            return Claim::AllDone;
+        }
         if entry.is_claimed(now) {
             return Claim::InProgress;
         }
@@ -345,7 +353,16 @@ impl IdempotencyStore for MemoryStore {
         uuid: &'a str,
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claim, StoreError>> {
-        Box::pin(ready(Ok(self.claim_now(uuid, lease))))
+        Box::pin(ready(Ok(self.claim_now(uuid, lease, &[]))))
+    }
+
+    fn claim_unless_done<'a>(
+        &'a self,
+        uuid: &'a str,
+        lease: Duration,
+        handlers: &'a [&'a str],
+    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        Box::pin(ready(Ok(self.claim_now(uuid, lease, handlers))))
     }
 
     fn mark_done<'a>(
@@ -390,43 +407,66 @@ mod tests {
     fn acquired(claim: Claim) -> (ClaimToken, Vec<String>) {
         match claim {
             Claim::Acquired { token, done } => (token, done),
-            Claim::InProgress => panic!("expected a claim"),
+            other => panic!("expected a claim, got {other:?}"),
         }
     }
 
     #[test]
     fn claims_exclude_each_other_until_released_or_expired() {
         let store = MemoryStore::new();
-        let (token, done) = acquired(store.claim_now("u", LEASE));
+        let (token, done) = acquired(store.claim_now("u", LEASE, &[]));
         assert!(done.is_empty());
-        assert_eq!(store.claim_now("u", LEASE), Claim::InProgress);
+        assert_eq!(store.claim_now("u", LEASE, &[]), Claim::InProgress);
         store.mark_done_now("u", "a::h");
         // A stale token does not release the claim.
         store.release_now("u", &ClaimToken::new("other"));
-        assert_eq!(store.claim_now("u", LEASE), Claim::InProgress);
+        assert_eq!(store.claim_now("u", LEASE, &[]), Claim::InProgress);
         store.release_now("u", &token);
-        let (_, done) = acquired(store.claim_now("u", Duration::from_millis(1)));
+        let (_, done) = acquired(store.claim_now("u", Duration::from_millis(1), &[]));
         assert_eq!(done, ["a::h"]);
         std::thread::sleep(Duration::from_millis(5));
         assert!(
-            matches!(store.claim_now("u", LEASE), Claim::Acquired { .. }),
+            matches!(store.claim_now("u", LEASE, &[]), Claim::Acquired { .. }),
             "an expired lease is free"
         );
+    }
+
+    #[test]
+    fn a_uuid_whose_handlers_are_all_done_is_not_claimed() {
+        let store = MemoryStore::new();
+        let (token, _) = acquired(store.claim_now("u", LEASE, &["a::h", "b::h"]));
+        store.mark_done_now("u", "a::h");
+        // Held, with `b::h` still to run: a duplicate waits (409).
+        assert_eq!(
+            store.claim_now("u", LEASE, &["a::h", "b::h"]),
+            Claim::InProgress
+        );
+        // Nothing left to run for a delivery that only has `a::h`: no claim needed.
+        assert_eq!(store.claim_now("u", LEASE, &["a::h"]), Claim::AllDone);
+        store.mark_done_now("u", "b::h");
+        store.release_now("u", &token);
+        assert_eq!(
+            store.claim_now("u", LEASE, &["a::h", "b::h"]),
+            Claim::AllDone
+        );
+        // A handler added since (a new deploy) still runs: claimed, with what is done.
+        let (_, done) = acquired(store.claim_now("u", LEASE, &["a::h", "c::h"]));
+        assert_eq!(done, ["a::h", "b::h"]);
     }
 
     #[test]
     fn bounded_under_a_flood_of_distinct_uuids() {
         let store = MemoryStore::new().with_max_entries(1000);
         for i in 0..10_000 {
-            let (token, _) = acquired(store.claim_now(&format!("uuid-{i}"), LEASE));
+            let (token, _) = acquired(store.claim_now(&format!("uuid-{i}"), LEASE, &[]));
             store.mark_done_now(&format!("uuid-{i}"), "h");
             store.release_now(&format!("uuid-{i}"), &token);
         }
         assert_eq!(store.len(), 1000);
         assert!(store.lock().order.len() <= 1000);
         // The newest are remembered, the oldest forgotten.
-        assert_eq!(acquired(store.claim_now("uuid-9999", LEASE)).1, ["h"]);
-        assert!(acquired(store.claim_now("uuid-0", LEASE)).1.is_empty());
+        assert_eq!(acquired(store.claim_now("uuid-9999", LEASE, &[])).1, ["h"]);
+        assert!(acquired(store.claim_now("uuid-0", LEASE, &[])).1.is_empty());
     }
 
     /// Issue 11: 100 uuids of 500 KB each used to take 41 MB under the entry bound alone.
@@ -435,7 +475,7 @@ mod tests {
         let store = MemoryStore::new().with_max_bytes(2 * 1024 * 1024);
         for i in 0..100 {
             let uuid = format!("{i:03}{}", "x".repeat(500 * 1024));
-            let (token, _) = acquired(store.claim_now(&uuid, LEASE));
+            let (token, _) = acquired(store.claim_now(&uuid, LEASE, &[]));
             store.mark_done_now(&uuid, "h");
             store.release_now(&uuid, &token);
             assert!(store.bytes() <= 2 * 1024 * 1024, "{} bytes", store.bytes());
@@ -445,14 +485,14 @@ mod tests {
         let store = MemoryStore::new().with_max_bytes(64 * 1024);
         for i in 0..1000 {
             let uuid = format!("u-{i}");
-            let (token, _) = acquired(store.claim_now(&uuid, LEASE));
+            let (token, _) = acquired(store.claim_now(&uuid, LEASE, &[]));
             store.mark_done_now(&uuid, &"my_app::handlers::".repeat(20));
             store.release_now(&uuid, &token);
         }
         assert!(store.bytes() <= 64 * 1024 && store.len() < 1000);
         // Forgetting everything brings the count back to zero.
         let store = MemoryStore::new().with_retention(Duration::ZERO);
-        let (token, _) = acquired(store.claim_now("gone", LEASE));
+        let (token, _) = acquired(store.claim_now("gone", LEASE, &[]));
         store.mark_done_now("gone", "h");
         store.release_now("gone", &token);
         store.lock().expire(Instant::now(), Duration::ZERO);
@@ -462,29 +502,29 @@ mod tests {
     #[test]
     fn claimed_uuids_are_never_evicted() {
         let store = MemoryStore::new().with_max_entries(3);
-        let (token, _) = acquired(store.claim_now("held", LEASE));
+        let (token, _) = acquired(store.claim_now("held", LEASE, &[]));
         for i in 0..10 {
             let uuid = format!("other-{i}");
-            let (other, _) = acquired(store.claim_now(&uuid, LEASE));
+            let (other, _) = acquired(store.claim_now(&uuid, LEASE, &[]));
             store.release_now(&uuid, &other);
         }
-        assert_eq!(store.claim_now("held", LEASE), Claim::InProgress);
+        assert_eq!(store.claim_now("held", LEASE, &[]), Claim::InProgress);
         assert!(store.len() <= 4, "bounded, plus the one claim in flight");
         store.release_now("held", &token);
-        store.claim_now("new-1", LEASE);
-        store.claim_now("new-2", LEASE);
-        store.claim_now("new-3", LEASE);
+        store.claim_now("new-1", LEASE, &[]);
+        store.claim_now("new-2", LEASE, &[]);
+        store.claim_now("new-3", LEASE, &[]);
         assert_eq!(store.len(), 3, "released, it is evicted like any other");
     }
 
     #[test]
     fn a_lease_too_long_to_represent_never_runs_out() {
         let store = MemoryStore::new();
-        let (token, _) = acquired(store.claim_now("u", Duration::MAX));
-        assert_eq!(store.claim_now("u", LEASE), Claim::InProgress);
+        let (token, _) = acquired(store.claim_now("u", Duration::MAX, &[]));
+        assert_eq!(store.claim_now("u", LEASE, &[]), Claim::InProgress);
         store.release_now("u", &token);
         assert!(matches!(
-            store.claim_now("u", LEASE),
+            store.claim_now("u", LEASE, &[]),
             Claim::Acquired { .. }
         ));
     }
@@ -492,13 +532,13 @@ mod tests {
     #[test]
     fn a_kept_alive_claim_outlives_its_lease_and_ends_when_dropped() {
         let store = MemoryStore::new();
-        let (token, _) = acquired(store.claim_now("u", Duration::from_millis(1)));
+        let (token, _) = acquired(store.claim_now("u", Duration::from_millis(1), &[]));
         let alive = store.keep_alive("u", &token, Duration::from_millis(1));
         std::thread::sleep(Duration::from_millis(5));
-        assert_eq!(store.claim_now("u", LEASE), Claim::InProgress);
+        assert_eq!(store.claim_now("u", LEASE, &[]), Claim::InProgress);
         drop(alive);
         assert!(matches!(
-            store.claim_now("u", LEASE),
+            store.claim_now("u", LEASE, &[]),
             Claim::Acquired { .. }
         ));
     }
@@ -506,11 +546,11 @@ mod tests {
     #[test]
     fn records_expire_after_the_retention() {
         let store = MemoryStore::new().with_retention(Duration::from_millis(20));
-        let (token, _) = acquired(store.claim_now("u", LEASE));
+        let (token, _) = acquired(store.claim_now("u", LEASE, &[]));
         store.mark_done_now("u", "h");
         store.release_now("u", &token);
         std::thread::sleep(Duration::from_millis(30));
-        assert!(acquired(store.claim_now("other", LEASE)).1.is_empty());
+        assert!(acquired(store.claim_now("other", LEASE, &[])).1.is_empty());
         assert_eq!(store.len(), 1, "the expired entry is gone");
     }
 }

@@ -14,7 +14,14 @@
 //!   however long they take; one held by a crashed worker expires with its lease, so the
 //!   event is not stuck;
 //! - a store that cannot be reached answers 503 (Postal retries): the check is never
-//!   silently skipped.
+//!   silently skipped;
+//! - successes are recorded with the release, in one call at the end of the delivery
+//!   ([`IdempotencyStore::finish`]), or earlier, while a later handler waits on I/O, so
+//!   that a process that dies during a slow handler does not forget the ones before it. A
+//!   process that dies between a handler's success and its record runs that handler again
+//!   on Postal's retry, as it would had it died inside the handler;
+//! - a retry of a uuid whose handlers are all done takes no claim at all
+//!   ([`Claim::AllDone`]): one store call.
 //!
 //! [`MemoryStore`] is the default; [`RedisStore`] (feature
 //! `redis`) shares the records between replicas.
@@ -127,6 +134,52 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         uuid: &'a str,
         token: &'a ClaimToken,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Claims `uuid` for `lease`, unless every handler in `handlers` (their keys) is
+    /// already done for it: then answers [`Claim::AllDone`] and takes no claim, since
+    /// nothing is left to run. The dispatcher calls this, never [`claim`](Self::claim)
+    /// directly, with the keys of the deduplicated handlers routed to the event.
+    ///
+    /// The default is [`claim`](Self::claim), which never answers `AllDone`. A store that
+    /// can check and claim in one step overrides it: [`RedisStore`] does, so a retry of a
+    /// fully handled uuid costs one round trip and no release.
+    fn claim_unless_done<'a>(
+        &'a self,
+        uuid: &'a str,
+        lease: Duration,
+        handlers: &'a [&'a str],
+    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        let _ = handlers;
+        self.claim(uuid, lease)
+    }
+
+    /// Ends a delivery: records each handler in `succeeded` as done for `uuid`, then
+    /// releases the claim `token`. The dispatcher records the successes not yet recorded
+    /// this way, at the end of each delivery.
+    ///
+    /// The default calls [`mark_done`](Self::mark_done) for each, then
+    /// [`release`](Self::release) whatever they answered, and gives the first error. A
+    /// store that can do both in one step overrides it (`RedisStore`: one round trip).
+    fn finish<'a>(
+        &'a self,
+        uuid: &'a str,
+        token: &'a ClaimToken,
+        succeeded: &'a [&'a str],
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut first_error = None;
+            for handler in succeeded {
+                if let Err(error) = self.mark_done(uuid, handler).await {
+                    first_error.get_or_insert(error);
+                }
+            }
+            let released = self.release(uuid, token).await;
+            match first_error {
+                Some(error) => Err(error),
+                None => released,
+            }
+        })
+    }
 
     /// Keeps the claim `token` on `uuid` alive while its delivery runs, so that handlers
     /// slower than the lease are not run a second time, concurrently, by a retry.

@@ -2,29 +2,50 @@
 
 use std::time::Duration;
 
-use deadpool_redis::{Manager, Pool, Runtime};
-use redis::{AsyncConnectionConfig, Script};
+use std::sync::OnceLock;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Script};
 
 use super::claim::{Claim, ClaimToken};
 use super::error::StoreError;
 use super::{DEFAULT_RETENTION, IdempotencyStore};
 use crate::handler::BoxFuture;
 
-/// Claims atomically: take the lease if free (`SET NX PX`) and read the done set, in one
-/// step. KEYS: lease, done. ARGV: token, lease in ms.
+/// Claims atomically, in one round trip: answers `{2}` and takes nothing when every
+/// handler asked about (ARGV 3..) is already done; else takes the lease if it is free
+/// (`SET NX PX`) and answers `{1, done}`, or `{0}` when another delivery holds it.
+/// KEYS: lease, done. ARGV: token, lease in ms, handler keys.
 const CLAIM: &str = r"
+local done = redis.call('SMEMBERS', KEYS[2])
+if #ARGV > 2 then
+  local seen = {}
+  for _, key in ipairs(done) do seen[key] = true end
+  local all = true
+  for i = 3, #ARGV do
+    if not seen[ARGV[i]] then all = false break end
+  end
+  if all then return {2, {}} end
+end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return {1, redis.call('SMEMBERS', KEYS[2])}
+  return {1, done}
 end
 return {0, {}}
 ";
 
-/// Releases only our own claim. KEYS: lease. ARGV: token.
-const RELEASE: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+/// Records handlers as done (ARGV 3..) and keeps the done set for the retention; then,
+/// when ARGV[1] is a token that still holds the lease, releases it. One round trip for
+/// the end of a delivery, or for a record alone (ARGV[1] empty).
+/// KEYS: lease, done. ARGV: token or '', retention in ms, handler keys.
+const RECORD_AND_RELEASE: &str = r"
+if #ARGV > 2 then
+  redis.call('SADD', KEYS[2], unpack(ARGV, 3))
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
 end
-return 0
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+end
+return 1
 ";
 
 /// Extends the lease if the token still holds it: 1, or 0 when the claim was lost.
@@ -35,17 +56,25 @@ end
 return 0
 ";
 
-/// How long connecting to Redis, waiting for a pooled connection, or one command may take
-/// before the delivery is refused with 503. (redis-rs's own default response timeout,
-/// 500 ms, is short enough to trip on a busy host; Postal waits 5 s for the exchange.)
+/// How long connecting to Redis, or one command, may take before the delivery is refused
+/// with 503. (redis-rs's own default response timeout, 500 ms, is short enough to trip on
+/// a busy host; Postal waits 5 s for the exchange.)
 const TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Connections in the pool, each multiplexing concurrent commands.
-const POOL_SIZE: usize = 16;
-
 /// Records in Redis, for several replicas of a receiver: atomic claims (`SET NX PX` in a
-/// Lua script), done-sets that expire on their own (`PEXPIRE`), a connection pool, and
-/// a 503 (so Postal retries) whenever Redis cannot be reached.
+/// Lua script), done-sets that expire on their own (`PEXPIRE`), and a 503 (so Postal
+/// retries) whenever Redis cannot be reached.
+///
+/// **Round trips.** A fresh delivery makes two: the claim, which also reads what is
+/// already done, and one script that records the successes and releases the claim. A
+/// retry of a fully handled uuid makes one: the claim script sees every handler done and
+/// takes no claim. A handler that waits on I/O (a CRM call) has the successes before it
+/// recorded meanwhile, one more round trip that overlaps its wait, so a crash mid-delivery
+/// does not forget them. The lease keep-alive renews every third of the lease.
+///
+/// **Connection.** One multiplexed connection per store (redis-rs's `ConnectionManager`):
+/// concurrent deliveries pipeline their commands on it, nothing is checked on checkout,
+/// and a dropped connection is re-established in the background with backoff.
 ///
 /// ```no_run
 /// use postal_hooks::{Dispatcher, dedupe::RedisStore};
@@ -56,42 +85,35 @@ const POOL_SIZE: usize = 16;
 /// # Ok(()) }
 /// ```
 pub struct RedisStore {
-    pool: Pool,
+    client: Client,
+    /// Made on first use, inside the tokio runtime it needs.
+    connection: OnceLock<ConnectionManager>,
     prefix: String,
     retention: Duration,
     claim: Script,
-    release: Script,
+    record_and_release: Script,
     renew: Script,
 }
 
 impl RedisStore {
-    /// A store for the Redis at `url` (`redis://host:port/db`), with a pool of up to 16
-    /// connections. Connects lazily; see [`connect`](Self::connect) to check at startup.
+    /// A store for the Redis at `url` (`redis://host:port/db`). Connects lazily, on the
+    /// first delivery; see [`connect`](Self::connect) to check at startup. Needs a tokio
+    /// runtime when used.
     ///
     /// # Errors
     ///
     /// When the URL is invalid.
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let context = format!("invalid Redis URL {url:?}");
-        let connection = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT));
-        let manager = Manager::new_with_config(url, connection)
-            .map_err(|error| StoreError::with_source(context.clone(), error))?;
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .wait_timeout(Some(TIMEOUT))
-            .create_timeout(Some(TIMEOUT))
-            .recycle_timeout(Some(TIMEOUT))
-            .runtime(Runtime::Tokio1)
-            .build()
-            .map_err(|error| StoreError::with_source(context, error))?;
+        let client = Client::open(url).map_err(|error| {
+            StoreError::with_source(format!("invalid Redis URL {url:?}"), error)
+        })?;
         Ok(RedisStore {
-            pool,
+            client,
+            connection: OnceLock::new(),
             prefix: "postal-hooks".to_owned(),
             retention: DEFAULT_RETENTION,
             claim: Script::new(CLAIM),
-            release: Script::new(RELEASE),
+            record_and_release: Script::new(RECORD_AND_RELEASE),
             renew: Script::new(RENEW),
         })
     }
@@ -103,7 +125,7 @@ impl RedisStore {
     /// When the URL is invalid or Redis does not answer.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let store = Self::new(url)?;
-        let mut connection = store.connection().await?;
+        let mut connection = store.connection()?;
         redis::cmd("PING")
             .query_async::<String>(&mut connection)
             .await
@@ -125,11 +147,22 @@ impl RedisStore {
         self
     }
 
-    async fn connection(&self) -> Result<deadpool_redis::Connection, StoreError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|error| StoreError::with_source("Redis connection", error))
+    /// The shared connection (a handle: cloning it is cheap), made on first use.
+    fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        if let Some(connection) = self.connection.get() {
+            return Ok(connection.clone());
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT))
+            // Reconnecting after an outage: a few quick attempts, then again on the next
+            // delivery, so a Redis that is back is used within about a second.
+            .set_number_of_retries(3)
+            .set_max_delay(Duration::from_secs(1));
+        let made = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+            .map_err(|error| StoreError::with_source("Redis connection", error))?;
+        // Two first deliveries at once may both make one; the first stored wins.
+        Ok(self.connection.get_or_init(|| made).clone())
     }
 
     /// Extends `token`'s claim on `uuid` to `lease` from now; `false` if it lost the claim.
@@ -139,7 +172,7 @@ impl RedisStore {
         token: &ClaimToken,
         lease: Duration,
     ) -> Result<bool, StoreError> {
-        let mut connection = self.connection().await?;
+        let mut connection = self.connection()?;
         self.renew
             .key(self.key(uuid, "lease"))
             .arg(token.as_str())
@@ -148,6 +181,30 @@ impl RedisStore {
             .await
             .map(|renewed| renewed == 1)
             .map_err(redis_error("renew"))
+    }
+
+    /// Records `handlers` as done for `uuid` and, with a `token`, releases its claim.
+    async fn record_and_release(
+        &self,
+        uuid: &str,
+        token: Option<&ClaimToken>,
+        handlers: &[&str],
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.connection()?;
+        let mut invocation = self.record_and_release.key(self.key(uuid, "lease"));
+        invocation
+            .key(self.key(uuid, "done"))
+            .arg(token.map_or("", ClaimToken::as_str))
+            .arg(millis(self.retention));
+        for handler in handlers {
+            invocation.arg(*handler);
+        }
+        invocation
+            .invoke_async::<i64>(&mut connection)
+            .await
+            .map(|_| ())
+            .map_err(redis_error(operation))
     }
 
     /// `{prefix}:{<uuid>}:<kind>`: the braces keep both keys of a uuid in one cluster slot.
@@ -181,24 +238,37 @@ impl IdempotencyStore for RedisStore {
         uuid: &'a str,
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        self.claim_unless_done(uuid, lease, &[])
+    }
+
+    /// One round trip: the done set is read, checked against `handlers` and the lease
+    /// taken in one script.
+    fn claim_unless_done<'a>(
+        &'a self,
+        uuid: &'a str,
+        lease: Duration,
+        handlers: &'a [&'a str],
+    ) -> BoxFuture<'a, Result<Claim, StoreError>> {
         Box::pin(async move {
-            let mut connection = self.connection().await?;
+            let mut connection = self.connection()?;
             let token = ClaimToken::random();
-            let claimed: Result<(i64, Vec<String>), _> = self
-                .claim
-                .key(self.key(uuid, "lease"))
+            let mut invocation = self.claim.key(self.key(uuid, "lease"));
+            invocation
                 .key(self.key(uuid, "done"))
                 .arg(token.as_str())
-                .arg(millis(lease))
-                .invoke_async(&mut connection)
-                .await;
+                .arg(millis(lease));
+            for handler in handlers {
+                invocation.arg(*handler);
+            }
+            let claimed: Result<(i64, Vec<String>), _> =
+                invocation.invoke_async(&mut connection).await;
             match claimed {
                 Ok((1, done)) => Ok(Claim::Acquired { token, done }),
+                Ok((2, _)) => Ok(Claim::AllDone),
                 Ok(_) => Ok(Claim::InProgress),
                 Err(error) => {
                     // Redis may have taken the claim before its reply was lost: give it
                     // back (the token is ours), or the uuid stays blocked for the lease.
-                    drop(connection);
                     let _ = self.release(uuid, &token).await;
                     Err(redis_error("claim")(error))
                 }
@@ -212,20 +282,8 @@ impl IdempotencyStore for RedisStore {
         handler: &'a str,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut connection = self.connection().await?;
-            let done = self.key(uuid, "done");
-            redis::pipe()
-                .atomic()
-                .sadd(&done, handler)
-                .ignore()
-                .pexpire(
-                    &done,
-                    i64::try_from(millis(self.retention)).unwrap_or(i64::MAX),
-                )
-                .ignore()
-                .query_async::<()>(&mut connection)
+            self.record_and_release(uuid, None, &[handler], "mark done")
                 .await
-                .map_err(redis_error("mark done"))
         })
     }
 
@@ -235,14 +293,21 @@ impl IdempotencyStore for RedisStore {
         token: &'a ClaimToken,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut connection = self.connection().await?;
-            self.release
-                .key(self.key(uuid, "lease"))
-                .arg(token.as_str())
-                .invoke_async::<i64>(&mut connection)
+            self.record_and_release(uuid, Some(token), &[], "release")
                 .await
-                .map(|_| ())
-                .map_err(redis_error("release"))
+        })
+    }
+
+    /// One round trip: the records and the release in one script.
+    fn finish<'a>(
+        &'a self,
+        uuid: &'a str,
+        token: &'a ClaimToken,
+        succeeded: &'a [&'a str],
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.record_and_release(uuid, Some(token), succeeded, "record and release")
+                .await
         })
     }
 

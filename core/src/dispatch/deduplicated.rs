@@ -9,12 +9,18 @@ use std::time::Duration;
 use super::report::{HandlerRun, NotRun, Outcome};
 use super::run::run;
 use super::store_deadline::StoreBudget;
-use crate::dedupe::{Claim, IdempotencyStore, StoreError};
+use crate::dedupe::{Claim, IdempotencyStore};
 use crate::handler::{BoxFuture, CallContext};
 use crate::registry::Route;
 
 /// Claims the uuid, runs the handlers not yet done for it, records each success, and
 /// releases the claim.
+///
+/// Store round trips: the claim (which also answers "all done", for a retry of a fully
+/// handled uuid, and then nothing else); then one call that records the successes and
+/// releases ([`IdempotencyStore::finish`]). Successes are recorded earlier only while a
+/// later handler waits (see [`run_recording`]), so that a crash mid-delivery does not
+/// forget them, at no cost in latency.
 pub(super) async fn run_deduplicated(
     store: &dyn IdempotencyStore,
     limits: StoreLimits,
@@ -24,8 +30,21 @@ pub(super) async fn run_deduplicated(
 ) -> (Vec<HandlerRun>, Option<NotRun>) {
     let StoreLimits { lease, deadline } = limits;
     let mut budget = StoreBudget::new(deadline);
-    let (token, done) = match budget.call("claim", store.claim(uuid, lease)).await {
+    let wanted: Vec<&str> = route
+        .iter()
+        .filter(|handler| handler.info.dedupe)
+        .map(|handler| handler.key.as_str())
+        .collect();
+    let claimed = budget
+        .call("claim", store.claim_unless_done(uuid, lease, &wanted))
+        .await;
+    let (token, done) = match claimed {
         Ok(Claim::Acquired { token, done }) => (token, done),
+        Ok(Claim::AllDone) => {
+            let mut nothing = Recording::off();
+            let runs = run_claimed(&mut nothing, route, cx, |_| true).await;
+            return (runs, None);
+        }
         Ok(Claim::InProgress) => {
             tracing::info!("another delivery of this uuid is in progress; answering 409");
             return (Vec::new(), Some(NotRun::InProgress));
@@ -39,28 +58,48 @@ pub(super) async fn run_deduplicated(
         }
     };
     let alive = store.keep_alive(uuid, &token, lease);
-    let claimed = run_claimed(store, &mut budget, uuid, route, cx, &done);
-    let runs = while_alive(claimed, alive).await;
-    if let Err(error) = budget.call("release", store.release(uuid, &token)).await {
-        tracing::warn!(error = %error, "could not release the claim; it expires with its lease");
+    let mut recording = Recording::on(store, &mut budget, uuid);
+    let claimed = run_claimed(&mut recording, route, cx, |key| {
+        done.iter().any(|done| done == key)
+    });
+    // The keep-alive lives until the claim ends: dropping it may release the claim
+    // (`MemoryStore` does), which must come after the records.
+    let mut alive = alive;
+    let runs = while_alive(claimed, &mut alive).await;
+    let unrecorded = recording.pending;
+    // Tried twice, as a lost record means a retry runs its handler again.
+    let mut finished = budget
+        .call("release", store.finish(uuid, &token, &unrecorded))
+        .await;
+    if finished.is_err() && !unrecorded.is_empty() {
+        finished = budget
+            .call("release", store.finish(uuid, &token, &unrecorded))
+            .await;
     }
+    if let Err(error) = finished {
+        // The handlers did run: answering 2xx loses nothing; a retry may run them again.
+        tracing::warn!(
+            handlers = ?unrecorded,
+            error = %error,
+            "could not record the handlers' successes and release the claim; it expires with its lease"
+        );
+    }
+    drop(alive);
     (runs, None)
 }
 
-/// Runs the handlers of `route` under a claim: those already `done` for this uuid are
-/// skipped, and each success is recorded.
-async fn run_claimed(
-    store: &dyn IdempotencyStore,
-    budget: &mut StoreBudget,
-    uuid: &str,
-    route: Route<'_>,
+/// Runs the handlers of `route` under a claim: the deduplicated ones already `done` for
+/// this uuid are skipped, and each success is left to `recording`.
+async fn run_claimed<'r>(
+    recording: &mut Recording<'_, 'r>,
+    route: Route<'r>,
     cx: &CallContext<'_>,
-    done: &[String],
+    done: impl Fn(&str) -> bool,
 ) -> Vec<HandlerRun> {
     let mut runs = Vec::with_capacity(route.len());
     for handler in route.iter() {
         let deduplicated = handler.info.dedupe;
-        if deduplicated && done.contains(&handler.key) {
+        if deduplicated && done(&handler.key) {
             runs.push(HandlerRun {
                 handler: handler.info,
                 outcome: Outcome::Skipped,
@@ -68,22 +107,89 @@ async fn run_claimed(
             });
             continue;
         }
-        let ran = run(handler, cx).await;
-        if deduplicated
-            && ran.outcome == Outcome::Ok
-            && let Err(error) = record_done(store, budget, uuid, &handler.key).await
-        {
-            // The handler did run: answering 2xx loses nothing; a retry may run it again.
-            tracing::warn!(handler = handler.info.name, error = %error, "could not record a handler's success");
+        let ran = run_recording(run(handler, cx), recording).await;
+        if deduplicated && ran.outcome == Outcome::Ok {
+            recording.pending.push(&handler.key);
         }
         runs.push(ran);
     }
     runs
 }
 
+/// The successes of a delivery not yet recorded in the store, and how to record them.
+struct Recording<'s, 'r> {
+    /// `None` when nothing is to be recorded (every deduplicated handler was done).
+    store: Option<(&'s dyn IdempotencyStore, &'s mut StoreBudget, &'s str)>,
+    pending: Vec<&'r str>,
+}
+
+impl<'s, 'r> Recording<'s, 'r> {
+    fn on(store: &'s dyn IdempotencyStore, budget: &'s mut StoreBudget, uuid: &'s str) -> Self {
+        Recording {
+            store: Some((store, budget, uuid)),
+            pending: Vec::new(),
+        }
+    }
+
+    fn off() -> Self {
+        Recording {
+            store: None,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Records every pending success, each tried twice; those recorded leave `pending`.
+    async fn flush(&mut self) {
+        let Some((store, budget, uuid)) = self.store.as_mut() else {
+            return;
+        };
+        let mut kept = Vec::new();
+        for key in self.pending.drain(..) {
+            let recorded = match budget.call("record", store.mark_done(uuid, key)).await {
+                Ok(()) => Ok(()),
+                Err(_) => budget.call("record", store.mark_done(uuid, key)).await,
+            };
+            if let Err(error) = recorded {
+                tracing::warn!(handler = key, error = %error, "could not record a handler's success; trying again at the end of the delivery");
+                kept.push(key);
+            }
+        }
+        self.pending = kept;
+    }
+}
+
+/// Runs one handler. When it has to wait (its first poll is pending: it awaits I/O) and
+/// earlier successes are not recorded yet, they are recorded meanwhile, so a crash while
+/// it runs does not forget them. A handler that completes at once costs no round trip.
+async fn run_recording<F: Future<Output = HandlerRun>>(
+    work: F,
+    recording: &mut Recording<'_, '_>,
+) -> HandlerRun {
+    let mut work = pin!(work);
+    if let Poll::Ready(ran) = poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
+        return ran;
+    }
+    if recording.pending.is_empty() || recording.store.is_none() {
+        return work.await;
+    }
+    let mut flush = pin!(recording.flush());
+    let mut flushed = false;
+    let ran = poll_fn(|cx| {
+        if !flushed && flush.as_mut().poll(cx).is_ready() {
+            flushed = true;
+        }
+        work.as_mut().poll(cx)
+    })
+    .await;
+    if !flushed {
+        flush.await;
+    }
+    ran
+}
+
 /// Drives `work`, polling `alive` (the claim's keep-alive) alongside it until `work` is
-/// done; `alive` is dropped with this future.
-async fn while_alive<F: Future>(work: F, mut alive: Option<BoxFuture<'_, ()>>) -> F::Output {
+/// done. A keep-alive that gives up (it said why) is dropped; the lease still runs.
+async fn while_alive<F: Future>(work: F, alive: &mut Option<BoxFuture<'_, ()>>) -> F::Output {
     let mut work = pin!(work);
     poll_fn(move |cx| {
         if let Poll::Ready(output) = work.as_mut().poll(cx) {
@@ -93,24 +199,11 @@ async fn while_alive<F: Future>(work: F, mut alive: Option<BoxFuture<'_, ()>>) -
             .as_mut()
             .is_some_and(|keep| keep.as_mut().poll(cx).is_ready())
         {
-            alive = None; // It gave up (and said why); the lease still runs.
+            *alive = None;
         }
         Poll::Pending
     })
     .await
-}
-
-/// Records a handler's success, trying twice: a lost record means a retry runs it again.
-async fn record_done(
-    store: &dyn IdempotencyStore,
-    budget: &mut StoreBudget,
-    uuid: &str,
-    key: &str,
-) -> Result<(), StoreError> {
-    match budget.call("record", store.mark_done(uuid, key)).await {
-        Ok(()) => Ok(()),
-        Err(_) => budget.call("record", store.mark_done(uuid, key)).await,
-    }
 }
 
 /// The claim's lease and the delivery's store deadline, as the builder set them.

@@ -1,0 +1,179 @@
+//! The load harness (issue 15): the release `axum_server` example driven over loopback by
+//! wrk, beside a minimal hand-written receiver (axum + aws-lc-rs verification +
+//! `serde_json`, no dedupe) in the same run, and the ratios between them.
+//!
+//! Each server runs pinned to one core (`taskset -c 1`) and wrk to the other (`-c 0`),
+//! with 16 connections and distinct signed `MessageSent` bodies cycled, in two modes:
+//! keep-alive, and `Connection: close` (how Postal sends: Net::HTTP opens a connection per
+//! delivery, SPEC "Delivery and retries"). The product runs with the in-memory store and
+//! with `POSTAL_HOOKS_REDIS_URL` set (a Redis of the harness's own on loopback, or
+//! `POSTAL_HOOKS_TEST_REDIS_URL`), and `INFO commandstats` gives Redis commands per delivery.
+//!
+//! A benchmark, never a test: it asserts nothing about speed; it prints.
+//!
+//! ```text
+//! cargo bench -p postal-hooks-tests --bench load
+//! LOAD_SECONDS=20 LOAD_BODIES=20000 cargo bench -p postal-hooks-tests --bench load
+//! ```
+//!
+//! `LOAD_BASELINE=PATH` adds rows for another build of the example (say, the commit before
+//! a change, built with its own `CARGO_TARGET_DIR`), and the ratios after / before.
+//!
+//! `-- --write-script=PATH` writes a wrk script of `LOAD_BODIES` signed bodies and stops,
+//! for profiling a server by hand (`wrk -s PATH http://127.0.0.1:3000/postal/webhook`).
+//!
+//! Needs `wrk`, `taskset` and (for the Redis rows) `redis-server` on the PATH. It builds
+//! the release example itself (`cargo build --release --example axum_server`).
+
+// Harness code: a setup that fails must stop the run, loudly.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod bodies;
+mod commandstats;
+mod processes;
+mod reference;
+mod report;
+mod wrk;
+
+use std::time::Duration;
+
+use processes::{Redis, Server};
+use report::{Row, Table};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(addr) = args
+        .iter()
+        .find_map(|arg| arg.strip_prefix("--serve-reference=").map(str::to_owned))
+    {
+        reference::serve(&addr);
+        return;
+    }
+    if let Some(path) = args
+        .iter()
+        .find_map(|arg| arg.strip_prefix("--write-script="))
+    {
+        // For profiling by hand: `wrk -s PATH` against a server of your own.
+        let script = bodies::script(Settings::from_env().bodies, false);
+        std::fs::copy(&script.path, path).unwrap();
+        return;
+    }
+    if args.iter().any(|arg| arg == "--list") {
+        return; // `cargo bench -- --list`: there is nothing to list.
+    }
+    let settings = Settings::from_env();
+    let product = processes::build_product();
+    let redis = Redis::start_or_reuse();
+    let mut table = Table::default();
+    for close in [false, true] {
+        let mode = if close {
+            "Connection: close"
+        } else {
+            "keep-alive"
+        };
+        // Each server runs alone: started, measured, stopped.
+        let mut run = |name: &'static str, server: Server, redis: Option<&Redis>| {
+            table.push(measure(&settings, &server, redis, mode, name, close));
+        };
+        run("hand-written", Server::reference(), None);
+        run("product, in-memory", Server::product(&product, None), None);
+        if let Some(redis) = &redis {
+            let server = Server::product(&product, Some(&redis.url));
+            run("product, Redis", server, Some(redis));
+        }
+        if let Some(baseline) = &settings.baseline {
+            run("baseline, in-memory", Server::product(baseline, None), None);
+            if let Some(redis) = &redis {
+                let server = Server::product(baseline, Some(&redis.url));
+                run("baseline, Redis", server, Some(redis));
+            }
+        }
+    }
+    table.print(&settings);
+}
+
+/// The knobs, from the environment.
+pub struct Settings {
+    /// `LOAD_SECONDS`: each measured run (default 10).
+    pub seconds: u64,
+    /// `LOAD_BODIES`: distinct signed bodies per run (default 2000, as in issue 15).
+    pub bodies: usize,
+    /// `LOAD_CONNECTIONS`: wrk's connections (default 16).
+    pub connections: usize,
+    /// `LOAD_BASELINE`: another build of the `axum_server` example (an older commit's), to
+    /// measure before and after side by side in the same run.
+    pub baseline: Option<std::path::PathBuf>,
+}
+
+impl Settings {
+    fn from_env() -> Self {
+        let read = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .map(|value| {
+                    value
+                        .parse()
+                        .unwrap_or_else(|_| panic!("{name}={value}: not a number"))
+                })
+                .unwrap_or(default)
+        };
+        Settings {
+            seconds: read("LOAD_SECONDS", 10),
+            bodies: usize::try_from(read("LOAD_BODIES", 2000)).unwrap(),
+            connections: usize::try_from(read("LOAD_CONNECTIONS", 16)).unwrap(),
+            baseline: std::env::var_os("LOAD_BASELINE").map(Into::into),
+        }
+    }
+}
+
+/// One row: a 1 s warm-up on bodies of its own, then the measured run on fresh ones.
+fn measure(
+    settings: &Settings,
+    server: &Server,
+    redis: Option<&Redis>,
+    mode: &'static str,
+    name: &'static str,
+    close: bool,
+) -> Row {
+    let warmup = bodies::script(200, close);
+    wrk::run(
+        &server.url,
+        &warmup,
+        Duration::from_secs(1),
+        settings.connections,
+    );
+    let script = bodies::script(settings.bodies, close);
+    let before = redis.map(|redis| commandstats::read(&redis.url));
+    let redis_pid = redis.and_then(Redis::pid);
+    let cpu_before = (
+        processes::cpu_ticks(server.pid()),
+        redis_pid.and_then(processes::cpu_ticks),
+    );
+    let result = wrk::run(
+        &server.url,
+        &script,
+        Duration::from_secs(settings.seconds),
+        settings.connections,
+    );
+    let commands = redis
+        .zip(before)
+        .map(|(redis, before)| commandstats::read(&redis.url).since(&before));
+    let cpu = |before: Option<u64>, pid: Option<u32>| {
+        let used = pid.and_then(processes::cpu_ticks)?.checked_sub(before?)?;
+        // Ticks of 10 ms, per request, in microseconds.
+        Some(used as f64 * 10_000.0 / result.requests.max(1) as f64)
+    };
+    Row {
+        mode,
+        name,
+        result,
+        commands,
+        server_cpu: cpu(cpu_before.0, Some(server.pid())),
+        redis_cpu: cpu(cpu_before.1, redis_pid),
+    }
+}
