@@ -106,7 +106,8 @@
 //! Postal delivers at least once: it retries anything without a 2xx within 5 s, with the
 //! same `uuid`. The dispatcher keeps an idempotency record per uuid ([`dedupe`]): a handler
 //! that succeeded is skipped on a retry ("skipped: already done for this uuid"), only failed
-//! handlers run again, a duplicate arriving while the first is still running gets 409, and
+//! handlers run again, a duplicate arriving while the first is still running gets 409
+//! (unless nothing is left for it to run), and
 //! an unreachable store gets 503, never a silent skip. The in-memory store is the default;
 //! `dedupe::RedisStore` (feature `redis`) shares the records between replicas. A delivery's
 //! store calls share one deadline ([`DispatcherBuilder::store_deadline`], 3 s), so a store

@@ -329,6 +329,26 @@ fn the_store_deadline_holds_without_a_runtime() {
     assert_eq!(report.http_status(), 503, "{report}");
 }
 
+/// A store frozen from the start, with a 200 ms deadline, dispatched by `dispatch`: 503,
+/// in time.
+fn check_frozen_store_answers_503_in_time(
+    dispatch: impl FnOnce(&Dispatcher, &[u8]) -> Result<Report, postal_hooks::ParseError>,
+) {
+    let dispatcher = Dispatcher::builder()
+        .idempotency_store(Frozen::after(0))
+        .store_deadline(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let report = dispatch(&dispatcher, &body(&fresh("frozen-timers-"))).unwrap();
+    assert_eq!(report.http_status(), 503, "{report}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 /// On tokio the deadline runs on tokio's timer; a tokio runtime built without timers
 /// (`enable_time` not called) cannot give one, and the deadline falls back to
 /// `futures-timer`'s instead of failing the delivery.
@@ -338,19 +358,20 @@ fn the_store_deadline_holds_on_a_tokio_runtime_without_timers() {
         .enable_io()
         .build()
         .unwrap();
-    let dispatcher = Dispatcher::builder()
-        .idempotency_store(Frozen::after(0))
-        .store_deadline(Duration::from_millis(200))
+    check_frozen_store_answers_503_in_time(|dispatcher, body| {
+        runtime.block_on(dispatcher.dispatch(body))
+    });
+}
+
+/// `dispatch_blocking` called on a tokio thread blocks that thread's runtime, which then
+/// cannot fire a timer of its own: the deadline keeps to `futures-timer` there.
+#[test]
+fn the_store_deadline_holds_in_dispatch_blocking_on_a_tokio_thread() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
-    let started = std::time::Instant::now();
-    let report = runtime
-        .block_on(dispatcher.dispatch(&body(&fresh("frozen-no-timers-"))))
-        .unwrap();
-    assert_eq!(report.http_status(), 503, "{report}");
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    check_frozen_store_answers_503_in_time(|dispatcher, body| {
+        runtime.block_on(async { dispatcher.dispatch_blocking(body) })
+    });
 }

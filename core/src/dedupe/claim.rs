@@ -1,6 +1,8 @@
 //! [`Claim`] and [`ClaimToken`]: a delivery's hold on its uuid while its handlers run.
 
-/// The answer to [`IdempotencyStore::claim`](super::IdempotencyStore::claim).
+/// The answer to [`IdempotencyStore::claim`](super::IdempotencyStore::claim) and
+/// [`claim_unless_done`](super::IdempotencyStore::claim_unless_done). Match it with a
+/// wildcard arm: a variant may be added.
 ///
 /// ```
 /// use postal_hooks::dedupe::{Claim, DEFAULT_LEASE, IdempotencyStore, MemoryStore, StoreError};
@@ -16,6 +18,7 @@
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Claim {
     /// This delivery holds the uuid; `done` lists the handlers that already succeeded.
     Acquired {

@@ -16,12 +16,16 @@
 //! - a store that cannot be reached answers 503 (Postal retries): the check is never
 //!   silently skipped;
 //! - successes are recorded with the release, in one call at the end of the delivery
-//!   ([`IdempotencyStore::finish`]), or earlier, while a later handler waits on I/O, so
-//!   that a process that dies during a slow handler does not forget the ones before it. A
-//!   process that dies between a handler's success and its record runs that handler again
-//!   on Postal's retry, as it would had it died inside the handler;
-//! - a retry of a uuid whose handlers are all done takes no claim at all
-//!   ([`Claim::AllDone`]): one store call.
+//!   ([`IdempotencyStore::finish`]), or earlier, in one call
+//!   ([`IdempotencyStore::mark_all_done`]) as soon as a later handler awaits I/O, so that a
+//!   process that dies while an async handler waits does not forget the ones before it.
+//!   A process that dies between a handler's success and its record runs that handler
+//!   again on Postal's retry, as it would had it died inside the handler. Between two
+//!   handlers that do not await, that window is the next handler's run: a sync handler
+//!   that blocks for seconds widens it (and blocks the async runtime: make it `async`);
+//! - a retry of a uuid whose deduplicated handlers are all done takes no claim at all
+//!   ([`Claim::AllDone`]): one store call, answered 200, even while the first delivery
+//!   still runs its last, opted-out, handlers.
 //!
 //! [`MemoryStore`] is the default; [`RedisStore`] (feature
 //! `redis`) shares the records between replicas.
@@ -59,8 +63,8 @@ pub use crate::handler::BoxFuture;
 /// ```
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
-/// How long one delivery may wait on the idempotency store in all its calls (claim, the
-/// record of each success, release), by default: 3 s, well under Postal's 5 s, leaving time
+/// How long one delivery may wait on the idempotency store in all its calls (the claim,
+/// records made while a handler waits, the final records and release), by default: 3 s, well under Postal's 5 s, leaving time
 /// for the answer. The call that runs past it fails; a claim that does answers 503, so
 /// Postal retries in time. Set it with
 /// [`DispatcherBuilder::store_deadline`](crate::DispatcherBuilder::store_deadline).
@@ -94,8 +98,10 @@ pub const DEFAULT_RETENTION: Duration = Duration::from_secs(60 * 60);
 /// Where the dispatcher records, per envelope `uuid`, which handlers succeeded and whether
 /// a delivery is in progress. Implement it to keep the records elsewhere.
 ///
-/// `claim`, `mark_done` and `release` must be atomic with respect to each other for the
-/// same `uuid`; `keep_alive`, when provided, renews a claim only while its token holds it.
+/// `claim` (and `claim_unless_done`), `mark_done` and `release` must be atomic with
+/// respect to each other for the same `uuid`; a `finish` of your own must record before,
+/// or atomically with, the release; `keep_alive`, when provided, renews a claim only while
+/// its token holds it.
 ///
 /// ```
 /// use postal_hooks::{Dispatcher, Outcome, dedupe::MemoryStore, events::MessageSent};
@@ -153,6 +159,28 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         self.claim(uuid, lease)
     }
 
+    /// Records each handler in `handlers` as done for `uuid`: [`mark_done`](Self::mark_done)
+    /// for several. The dispatcher calls it when a handler awaits I/O, for the successes
+    /// before it not yet recorded.
+    ///
+    /// The default calls `mark_done` for each and gives the first error. A store that can
+    /// record them in one step overrides it (`RedisStore`: one round trip).
+    fn mark_all_done<'a>(
+        &'a self,
+        uuid: &'a str,
+        handlers: &'a [&'a str],
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut first_error = None;
+            for handler in handlers {
+                if let Err(error) = self.mark_done(uuid, handler).await {
+                    first_error.get_or_insert(error);
+                }
+            }
+            first_error.map_or(Ok(()), Err)
+        })
+    }
+
     /// Ends a delivery: records each handler in `succeeded` as done for `uuid`, then
     /// releases the claim `token`. The dispatcher records the successes not yet recorded
     /// this way, at the end of each delivery.
@@ -167,25 +195,17 @@ pub trait IdempotencyStore: Send + Sync + 'static {
         succeeded: &'a [&'a str],
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut first_error = None;
-            for handler in succeeded {
-                if let Err(error) = self.mark_done(uuid, handler).await {
-                    first_error.get_or_insert(error);
-                }
-            }
+            let recorded = self.mark_all_done(uuid, succeeded).await;
             let released = self.release(uuid, token).await;
-            match first_error {
-                Some(error) => Err(error),
-                None => released,
-            }
+            recorded.and(released)
         })
     }
 
     /// Keeps the claim `token` on `uuid` alive while its delivery runs, so that handlers
     /// slower than the lease are not run a second time, concurrently, by a retry.
     ///
-    /// The dispatcher polls the returned future alongside the handlers and drops it when
-    /// they are done, before [`release`](Self::release). It should renew the claim before
+    /// The dispatcher polls the returned future alongside the handlers, and drops it once
+    /// the delivery has ended with [`finish`](Self::finish) (or is cancelled). It should renew the claim before
     /// the lease runs out and not complete while the claim is held. The lease still frees
     /// the uuid when the process holding it dies.
     ///

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, PoisonError};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, Script};
+use redis::{Client, ErrorKind, RedisError, Script};
 
 use super::claim::{Claim, ClaimToken};
 use super::error::StoreError;
@@ -15,20 +15,18 @@ use crate::handler::BoxFuture;
 /// Claims atomically, in one round trip: answers `{2}` and takes nothing when every
 /// handler asked about (ARGV 3..) is already done; else takes the lease if it is free
 /// (`SET NX PX`) and answers `{1, done}`, or `{0}` when another delivery holds it.
-/// KEYS: lease, done. ARGV: token, lease in ms, handler keys.
+/// KEYS: lease, done. ARGV: token, lease in ms, handler keys. (`SMEMBERS`, whose order
+/// is not deterministic, comes after the write: Redis before 5 refuses the other order.)
 const CLAIM: &str = r"
-local done = redis.call('SMEMBERS', KEYS[2])
 if #ARGV > 2 then
-  local seen = {}
-  for _, key in ipairs(done) do seen[key] = true end
   local all = true
   for i = 3, #ARGV do
-    if not seen[ARGV[i]] then all = false break end
+    if redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 0 then all = false break end
   end
   if all then return {2, {}} end
 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return {1, done}
+  return {1, redis.call('SMEMBERS', KEYS[2])}
 end
 return {0, {}}
 ";
@@ -56,25 +54,38 @@ end
 return 0
 ";
 
-/// How long connecting to Redis, or one command, may take before the delivery is refused
-/// with 503. (redis-rs's own default response timeout, 500 ms, is short enough to trip on
-/// a busy host; Postal waits 5 s for the exchange.)
+/// How long one attempt to connect to Redis, or one command, may take. (redis-rs's own
+/// default response timeout, 500 ms, is short enough to trip on a busy host.) A delivery
+/// waits at most its store deadline in all, 3 s by default, then is answered 503;
+/// [`RedisStore::connect`] may take up to [`CONNECT_ATTEMPTS`] attempts, with backoff.
 const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Attempts to connect before a call fails: the first, then 3 retries with backoff (up to
+/// 1 s apart), so a Redis that is back after an outage is used again within about a
+/// second, and one that is down fails a call in a few seconds (a delivery: at its store
+/// deadline).
+const CONNECT_ATTEMPTS: usize = 4;
 
 /// Records in Redis, for several replicas of a receiver: atomic claims (`SET NX PX` in a
 /// Lua script), done-sets that expire on their own (`PEXPIRE`), and a 503 (so Postal
 /// retries) whenever Redis cannot be reached.
 ///
-/// **Round trips.** A fresh delivery makes two: the claim, which also reads what is
-/// already done, and one script that records the successes and releases the claim. A
-/// retry of a fully handled uuid makes one: the claim script sees every handler done and
-/// takes no claim. A handler that waits on I/O (a CRM call) has the successes before it
-/// recorded meanwhile, one more round trip that overlaps its wait, so a crash mid-delivery
-/// does not forget them. The lease keep-alive renews every third of the lease.
+/// **Round trips** (each one Lua script, `EVALSHA`; `tests/redis_round_trips.rs` counts
+/// them with `MONITOR`):
+/// - a fresh delivery: two, the claim, which also reads what is already done, then one
+///   script that records the successes and releases the claim;
+/// - a retry of a fully handled uuid: one, the claim script finds every handler done and
+///   takes no claim;
+/// - a handler that awaits I/O (a CRM call) after handlers that succeeded: one more, which
+///   records those while it waits, so that a crash during the wait does not forget them;
+/// - the lease keep-alive: one every third of the lease, for a delivery that runs longer.
 ///
 /// **Connection.** One multiplexed connection per store (redis-rs's `ConnectionManager`):
 /// concurrent deliveries pipeline their commands on it, nothing is checked on checkout,
-/// and a dropped connection is re-established in the background with backoff.
+/// and a dropped connection is re-established in the background with backoff. It needs a
+/// tokio runtime with timers, and its I/O runs on the runtime that made it (the first
+/// call): on actix-web, whose workers each have a runtime of their own, call
+/// [`connect`](Self::connect) from the main one.
 ///
 /// ```no_run
 /// use postal_hooks::{Dispatcher, dedupe::RedisStore};
@@ -86,8 +97,9 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 /// ```
 pub struct RedisStore {
     client: Client,
-    /// Made on first use, inside the tokio runtime it needs.
-    connection: OnceLock<ConnectionManager>,
+    /// Made on first use, inside the tokio runtime it needs; made anew after an error
+    /// redis-rs does not recover from by itself (see [`RedisStore::failed`]).
+    connection: Mutex<Option<ConnectionManager>>,
     prefix: String,
     retention: Duration,
     claim: Script,
@@ -109,7 +121,7 @@ impl RedisStore {
         })?;
         Ok(RedisStore {
             client,
-            connection: OnceLock::new(),
+            connection: Mutex::new(None),
             prefix: "postal-hooks".to_owned(),
             retention: DEFAULT_RETENTION,
             claim: Script::new(CLAIM),
@@ -148,21 +160,49 @@ impl RedisStore {
     }
 
     /// The shared connection (a handle: cloning it is cheap), made on first use.
+    ///
+    /// # Errors
+    ///
+    /// Off a tokio runtime (`RedisStore` needs one, with timers: it is not for
+    /// `dispatch_blocking`), or when redis-rs refuses the configuration.
     fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        if let Some(connection) = self.connection.get() {
+        let mut slot = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(connection) = slot.as_ref() {
             return Ok(connection.clone());
+        }
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(StoreError::new(
+                "RedisStore needs a tokio runtime with timers (it cannot serve dispatch_blocking)",
+            ));
         }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(TIMEOUT))
             .set_response_timeout(Some(TIMEOUT))
-            // Reconnecting after an outage: a few quick attempts, then again on the next
-            // delivery, so a Redis that is back is used within about a second.
-            .set_number_of_retries(3)
+            .set_number_of_retries(CONNECT_ATTEMPTS - 1)
             .set_max_delay(Duration::from_secs(1));
         let made = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
             .map_err(|error| StoreError::with_source("Redis connection", error))?;
-        // Two first deliveries at once may both make one; the first stored wins.
-        Ok(self.connection.get_or_init(|| made).clone())
+        *slot = Some(made.clone());
+        Ok(made)
+    }
+
+    /// The error for a failed `operation`. redis-rs reconnects by itself after an I/O
+    /// error, but keeps answering a refused authentication (a password changed, a Redis
+    /// restarted with one) from its broken connection: that connection is dropped, so the
+    /// next call connects anew.
+    fn failed(&self, operation: &'static str) -> impl FnOnce(RedisError) -> StoreError + '_ {
+        move |error| {
+            if error.kind() == ErrorKind::AuthenticationFailed {
+                *self
+                    .connection
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = None;
+            }
+            StoreError::with_source(format!("Redis {operation}"), error)
+        }
     }
 
     /// Extends `token`'s claim on `uuid` to `lease` from now; `false` if it lost the claim.
@@ -180,7 +220,7 @@ impl RedisStore {
             .invoke_async::<i64>(&mut connection)
             .await
             .map(|renewed| renewed == 1)
-            .map_err(redis_error("renew"))
+            .map_err(self.failed("renew"))
     }
 
     /// Records `handlers` as done for `uuid` and, with a `token`, releases its claim.
@@ -204,7 +244,7 @@ impl RedisStore {
             .invoke_async::<i64>(&mut connection)
             .await
             .map(|_| ())
-            .map_err(redis_error(operation))
+            .map_err(self.failed(operation))
     }
 
     /// `{prefix}:{<uuid>}:<kind>`: the braces keep both keys of a uuid in one cluster slot.
@@ -222,14 +262,13 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+/// Milliseconds for `SET PX` and `PEXPIRE`: at least 1, and small enough that Redis can
+/// add it to the current time (it refuses larger expiries).
 fn millis(duration: Duration) -> u64 {
+    const LONGEST: u64 = i64::MAX as u64 / 4;
     u64::try_from(duration.as_millis())
-        .unwrap_or(u64::MAX)
-        .max(1)
-}
-
-fn redis_error(operation: &str) -> impl FnOnce(redis::RedisError) -> StoreError + '_ {
-    move |error| StoreError::with_source(format!("Redis {operation}"), error)
+        .unwrap_or(LONGEST)
+        .clamp(1, LONGEST)
 }
 
 impl IdempotencyStore for RedisStore {
@@ -270,7 +309,7 @@ impl IdempotencyStore for RedisStore {
                     // Redis may have taken the claim before its reply was lost: give it
                     // back (the token is ours), or the uuid stays blocked for the lease.
                     let _ = self.release(uuid, &token).await;
-                    Err(redis_error("claim")(error))
+                    Err(self.failed("claim")(error))
                 }
             }
         })
@@ -283,6 +322,18 @@ impl IdempotencyStore for RedisStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             self.record_and_release(uuid, None, &[handler], "mark done")
+                .await
+        })
+    }
+
+    /// One round trip for them all.
+    fn mark_all_done<'a>(
+        &'a self,
+        uuid: &'a str,
+        handlers: &'a [&'a str],
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.record_and_release(uuid, None, handlers, "mark done")
                 .await
         })
     }

@@ -1,6 +1,7 @@
 //! A minimal executor for [`Dispatcher::dispatch_blocking`](crate::Dispatcher::dispatch_blocking):
 //! polls one future on the current thread, parking between wake-ups.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -19,8 +20,37 @@ impl Wake for ThreadWaker {
     }
 }
 
+thread_local! {
+    /// Whether this thread is inside [`block_on`]: no runtime drives timers for it then.
+    static BLOCKING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the calling thread is inside [`block_on`], so that timers must not rely on a
+/// runtime: a tokio current-thread runtime whose thread is blocked here would never fire
+/// them. (Only the tokio timer asks.)
+#[cfg(feature = "tokio-timer")]
+pub(crate) fn in_block_on() -> bool {
+    BLOCKING.with(Cell::get)
+}
+
+/// Sets [`BLOCKING`] for a scope, restoring what it was (nested calls).
+struct Blocking(bool);
+
+impl Blocking {
+    fn enter() -> Self {
+        Blocking(BLOCKING.with(|blocking| blocking.replace(true)))
+    }
+}
+
+impl Drop for Blocking {
+    fn drop(&mut self) {
+        BLOCKING.with(|blocking| blocking.set(self.0));
+    }
+}
+
 /// Runs `future` to completion on this thread.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    let _blocking = Blocking::enter();
     let mut future = pin!(future);
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     let mut cx = Context::from_waker(&waker);

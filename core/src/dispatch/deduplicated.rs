@@ -18,9 +18,9 @@ use crate::registry::Route;
 ///
 /// Store round trips: the claim (which also answers "all done", for a retry of a fully
 /// handled uuid, and then nothing else); then one call that records the successes and
-/// releases ([`IdempotencyStore::finish`]). Successes are recorded earlier only while a
-/// later handler waits (see [`run_recording`]), so that a crash mid-delivery does not
-/// forget them, at no cost in latency.
+/// releases ([`IdempotencyStore::finish`]). Successes are recorded earlier, in one call,
+/// only when a later handler awaits (see [`run_recording`]), so that a crash during its
+/// wait does not forget them; that call overlaps the wait.
 pub(super) async fn run_deduplicated(
     store: &dyn IdempotencyStore,
     limits: StoreLimits,
@@ -138,23 +138,32 @@ impl<'s, 'r> Recording<'s, 'r> {
         }
     }
 
-    /// Records every pending success, each tried twice; those recorded leave `pending`.
+    /// Records every pending success, in one call tried twice; recorded, they leave
+    /// `pending`, else they stay for [`IdempotencyStore::finish`].
     async fn flush(&mut self) {
         let Some((store, budget, uuid)) = self.store.as_mut() else {
             return;
         };
-        let mut kept = Vec::new();
-        for key in self.pending.drain(..) {
-            let recorded = match budget.call("record", store.mark_done(uuid, key)).await {
-                Ok(()) => Ok(()),
-                Err(_) => budget.call("record", store.mark_done(uuid, key)).await,
-            };
-            if let Err(error) = recorded {
-                tracing::warn!(handler = key, error = %error, "could not record a handler's success; trying again at the end of the delivery");
-                kept.push(key);
+        let pending = &self.pending;
+        let recorded = match budget
+            .call("record", store.mark_all_done(uuid, pending))
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(_) => {
+                budget
+                    .call("record", store.mark_all_done(uuid, pending))
+                    .await
             }
+        };
+        match recorded {
+            Ok(()) => self.pending.clear(),
+            Err(error) => tracing::warn!(
+                handlers = ?self.pending,
+                error = %error,
+                "could not record the handlers' successes; trying again at the end of the delivery"
+            ),
         }
-        self.pending = kept;
     }
 }
 

@@ -9,11 +9,13 @@
 //!
 //! A call that is ready when first polled, as every call of the in-memory store is, costs
 //! nothing here: the clock is read and a timer armed only for a call that has to wait.
-//! On a tokio runtime the timer is tokio's, in the runtime's own timer wheel; elsewhere
-//! (`dispatch_blocking`'s own executor, other runtimes) it is `futures-timer`'s, which
-//! works anywhere but wakes a helper thread to arm and to disarm each timer: two thread
-//! wake-ups per store call, measured as a third of `RedisStore`'s cost per delivery
-//! (issue 15).
+//! On a tokio runtime the timer is tokio's, in the runtime's own timer wheel. Elsewhere it
+//! is `futures-timer`'s, which works anywhere but wakes a helper thread to arm and to
+//! disarm each timer: two thread wake-ups per store call, measured as a third of
+//! `RedisStore`'s cost per delivery (issue 15). Elsewhere means: no tokio runtime, inside
+//! `dispatch_blocking` (even called from a tokio thread, whose runtime may then be blocked
+//! and unable to fire a timer), a tokio runtime built without timers, and a build with
+//! `panic = "abort"` (tokio's refusal to make a timer without them is a panic, caught).
 
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
@@ -95,14 +97,20 @@ impl Timer {
     }
 }
 
-/// tokio's timer, when called on a tokio runtime whose timers are enabled. tokio has no
-/// way to ask whether they are, and panics creating a timer when they are not; that panic
-/// is caught (once: the process then keeps to `futures-timer`).
+/// tokio's timer, when called on a tokio runtime whose timers are enabled (and not from
+/// `dispatch_blocking`). tokio has no way to ask whether they are, and panics creating a
+/// timer when they are not: that panic is caught, once (the panic hook still reports it),
+/// and the process then keeps to `futures-timer`. Under `panic = "abort"` tokio's timer
+/// is never tried.
 #[cfg(feature = "tokio-timer")]
 fn tokio_sleep(after: Duration) -> Option<Pin<Box<tokio::time::Sleep>>> {
     use std::sync::atomic::{AtomicBool, Ordering};
     static NO_TOKIO_TIMERS: AtomicBool = AtomicBool::new(false);
-    if NO_TOKIO_TIMERS.load(Ordering::Relaxed) || tokio::runtime::Handle::try_current().is_err() {
+    if cfg!(not(panic = "unwind"))
+        || NO_TOKIO_TIMERS.load(Ordering::Relaxed)
+        || super::block_on::in_block_on()
+        || tokio::runtime::Handle::try_current().is_err()
+    {
         return None;
     }
     match std::panic::catch_unwind(|| Box::pin(tokio::time::sleep(after))) {

@@ -82,11 +82,13 @@ impl Server {
     }
 
     fn started(port: u16, child: Child) -> Server {
-        wait_for(port);
-        Server {
+        // The guard first: a server that never listens is still stopped.
+        let server = Server {
             url: format!("http://127.0.0.1:{port}/postal/webhook"),
             child,
-        }
+        };
+        wait_for(port);
+        server
     }
 }
 
@@ -117,7 +119,12 @@ impl Redis {
         if let Ok(url) = std::env::var("POSTAL_HOOKS_TEST_REDIS_URL") {
             return Some(Redis { url, child: None });
         }
+        if !runs("redis-server") {
+            eprintln!("no redis-server on the PATH: the Redis rows are left out");
+            return None;
+        }
         let port = free_port();
+        // On wrk's core: the server's core is the one measured.
         let child = pinned(0, "redis-server")
             .args([
                 "--port",
@@ -132,14 +139,15 @@ impl Redis {
             .stdout(Stdio::null())
             .spawn();
         let Ok(child) = child else {
-            eprintln!("no redis-server: the Redis rows are left out");
+            eprintln!("redis-server did not start: the Redis rows are left out");
             return None;
         };
-        wait_for(port);
-        Some(Redis {
+        let redis = Redis {
             url: format!("redis://127.0.0.1:{port}"),
             child: Some(child),
-        })
+        };
+        wait_for(port);
+        Some(redis)
     }
 }
 
@@ -159,9 +167,39 @@ impl Drop for Redis {
     }
 }
 
-/// CPU time (user + system) the process `pid` has used so far, from `/proc` (Linux), in
-/// clock ticks of 10 ms; `None` elsewhere.
-pub fn cpu_ticks(pid: u32) -> Option<u64> {
+/// Whether `program --version` runs.
+pub fn runs(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// CPU time the process `pid` has used so far (user + system), from `/proc` (Linux).
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let ticks = cpu_ticks(pid)?;
+    Some(Duration::from_secs_f64(ticks as f64 / ticks_per_second()))
+}
+
+/// The kernel's clock ticks per second for `/proc` CPU times (`getconf CLK_TCK`; 100 on
+/// Linux unless told otherwise).
+fn ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|output| String::from_utf8(output.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// CPU time the process `pid` has used so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may hold spaces), from field 3: utime is 14, stime 15.
     let (_, rest) = stat.rsplit_once(") ")?;

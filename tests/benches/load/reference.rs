@@ -62,6 +62,9 @@ pub fn serve(addr: &str) {
         .unwrap();
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
-        axum::serve(listener, app).await.unwrap();
+        // In a runtime task, as the product's examples accept (`examples/shared/http1.rs`):
+        // not on the main thread, which would hand each connection to the worker.
+        let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+        serving.await.unwrap().unwrap();
     });
 }
