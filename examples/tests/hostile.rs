@@ -17,7 +17,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::Server;
+use common::{SERVER_EXAMPLES, Server};
 use postal_hooks::testing::{Signer, sample};
 
 /// The MessageSent sample under a uuid of its own, and its signed headers as lines.
@@ -172,12 +172,7 @@ fn the_actix_server_is_strict_and_available() {
 /// and then 413; a genuine delivery that asks the same is invited and handled.
 #[test]
 fn expect_continue_is_answered_by_the_receivers_checks() {
-    for name in [
-        "actix_server",
-        "axum_server",
-        "hyper_server",
-        "blocking_server",
-    ] {
+    for name in SERVER_EXAMPLES {
         let server = Server::start(name, None);
         for (method, length, content_type, first) in [
             ("POST", 5 * 1024 * 1024, "application/json", "413"),
@@ -246,15 +241,10 @@ fn closes_a_silent_connection(server: &Server, sent: &[u8]) -> bool {
 
 #[test]
 fn connections_that_send_nothing_or_half_their_headers_are_closed_in_time() {
-    let servers: Vec<Server> = [
-        "axum_server",
-        "hyper_server",
-        "blocking_server",
-        "actix_server",
-    ]
-    .into_iter()
-    .map(|name| Server::start(name, None))
-    .collect();
+    let servers: Vec<Server> = SERVER_EXAMPLES
+        .into_iter()
+        .map(|name| Server::start(name, None))
+        .collect();
     std::thread::scope(|scope| {
         for server in &servers {
             for sent in [

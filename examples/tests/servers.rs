@@ -20,7 +20,7 @@ use std::time::Duration;
 use postal_hooks::testing::{SAMPLES, Signer};
 
 mod common;
-use common::{Server, example};
+use common::{SERVER_EXAMPLES, Server, example};
 
 /// Every sample under a fresh uuid (so shared Redis state from earlier runs cannot matter).
 fn fresh_samples() -> Vec<(String, Vec<u8>)> {
@@ -104,12 +104,7 @@ fn assert_once_per_event(logs: &[String], uuids: &[String], label: &str) {
 
 #[tokio::test]
 async fn every_server_example_handles_each_event_once() {
-    for name in [
-        "axum_server",
-        "actix_server",
-        "hyper_server",
-        "blocking_server",
-    ] {
+    for name in SERVER_EXAMPLES {
         let server = Server::start(name, None);
         let uuids = deliver(std::slice::from_ref(&server.url)).await;
         let logs = server.stop();

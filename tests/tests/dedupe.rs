@@ -318,15 +318,7 @@ async fn a_store_that_stops_answering_costs_one_deadline_per_delivery() {
 /// The deadline's timer needs no async runtime: `dispatch_blocking` keeps it too.
 #[test]
 fn the_store_deadline_holds_without_a_runtime() {
-    let dispatcher = Dispatcher::builder()
-        .idempotency_store(Frozen::after(0))
-        .store_deadline(Duration::from_millis(200))
-        .build()
-        .unwrap();
-    let report = dispatcher
-        .dispatch_blocking(&body(&fresh("frozen-sync-")))
-        .unwrap();
-    assert_eq!(report.http_status(), 503, "{report}");
+    check_frozen_store_answers_503_in_time(|dispatcher, body| dispatcher.dispatch_blocking(body));
 }
 
 /// A store frozen from the start, with a 200 ms deadline, dispatched by `dispatch`: 503,

@@ -16,6 +16,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Every server example: each serves `POST /postal/webhook` from the environment.
+pub const SERVER_EXAMPLES: [&str; 4] = [
+    "axum_server",
+    "actix_server",
+    "hyper_server",
+    "blocking_server",
+];
+
 /// The built binary of example `name`, next to this test's own binary.
 ///
 /// `cargo test` builds every example of this package before it runs the tests.

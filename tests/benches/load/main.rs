@@ -66,6 +66,10 @@ fn main() {
     if args.iter().any(|arg| arg == "--list") {
         return; // `cargo bench -- --list`: there is nothing to list.
     }
+    assert!(
+        processes::runs("wrk"),
+        "wrk is not on the PATH (Debian: apt-get install wrk)"
+    );
     let settings = Settings::from_env();
     let product = processes::build_product();
     let redis = Redis::start_or_reuse();

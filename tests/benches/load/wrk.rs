@@ -22,10 +22,6 @@ impl Outcome {
 }
 
 pub fn run(url: &str, script: &Script, length: Duration, connections: usize) -> Outcome {
-    assert!(
-        super::processes::runs("wrk"),
-        "wrk is not on the PATH (Debian: apt-get install wrk)"
-    );
     let output = super::processes::pinned(0, "wrk")
         .args([
             "-t1",
