@@ -6,7 +6,11 @@
 //! ```
 //!
 //! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`,
-//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
+//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise),
+//! `POSTAL_HOOKS_INBOX` (a directory, or `redis`: answer once stored, run the handlers in
+//! background workers) with `POSTAL_HOOKS_RETRY_BACKOFF`, `POSTAL_HOOKS_RETRY_MAX_AGE`,
+//! `POSTAL_HOOKS_WORKERS`, `POSTAL_HOOKS_INBOX_LEASE`; `POSTAL_HOOKS_EXAMPLE_CRM_URL` (a
+//! `notify_crm` handler that POSTs each event there). SIGTERM stops it gracefully.
 //!
 //! The server is assembled from actix-http rather than `HttpServer`, for one reason: to
 //! answer `Expect: 100-continue` itself. `HttpServer` sends `100 Continue` to every such
@@ -27,8 +31,9 @@ use postal_hooks::{Headers, Receiver, Reply};
 
 fn main() -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let (addr, receiver) = shared::receiver_from_env().await;
-        let listener = std::net::TcpListener::bind(addr)?;
+        let app = shared::server::receiver_from_env().await;
+        let receiver = app.receiver.clone();
+        let listener = std::net::TcpListener::bind(app.addr)?;
         println!(
             "listening on http://{}{}",
             listener.local_addr()?,
@@ -50,8 +55,11 @@ fn main() -> std::io::Result<()> {
                     .finish(map_config(app, |_| AppConfig::default()))
                     .tcp()
             })?
+            // actix stops on SIGTERM itself, finishing the requests in flight.
             .run()
-            .await
+            .await?;
+        app.shutdown().await;
+        Ok(())
     })
 }
 

@@ -7,15 +7,19 @@
 //!
 //! Settings: `POSTAL_PUBLIC_KEY` (PEM, JWKS document or DNS record value, inline or
 //! `@path`; required), `POSTAL_HOOKS_ADDR` (default `127.0.0.1:3000`), `POSTAL_ALLOW_SHA1=1`,
-//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
+//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise),
+//! `POSTAL_HOOKS_INBOX` (a directory, or `redis`: answer once stored, run the handlers in
+//! background workers) with `POSTAL_HOOKS_RETRY_BACKOFF`, `POSTAL_HOOKS_RETRY_MAX_AGE`,
+//! `POSTAL_HOOKS_WORKERS`, `POSTAL_HOOKS_INBOX_LEASE`; `POSTAL_HOOKS_EXAMPLE_CRM_URL` (a
+//! `notify_crm` handler that POSTs each event there). SIGTERM stops it gracefully.
 
 mod shared;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let (addr, receiver) = shared::receiver_from_env().await;
-    let app = postal_hooks::axum::router(shared::WEBHOOK_PATH, receiver);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let app = shared::server::receiver_from_env().await;
+    let router = postal_hooks::axum::router(shared::WEBHOOK_PATH, app.receiver.clone());
+    let listener = tokio::net::TcpListener::bind(app.addr).await?;
     println!(
         "listening on http://{}{}",
         listener.local_addr()?,
@@ -23,6 +27,8 @@ async fn main() -> std::io::Result<()> {
     );
     // hyper's server with bounded heads and a header timeout (`shared/http1.rs`), rather
     // than `axum::serve`, which waits forever for a client that sends nothing.
-    let service = hyper_util::service::TowerToHyperService::new(app);
-    shared::http1::serve(listener, service).await
+    let service = hyper_util::service::TowerToHyperService::new(router);
+    shared::http1::serve(listener, service, shared::server::shutdown_signal()).await?;
+    app.shutdown().await;
+    Ok(())
 }

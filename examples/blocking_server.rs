@@ -7,7 +7,11 @@
 //! ```
 //!
 //! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`,
-//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
+//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise),
+//! `POSTAL_HOOKS_INBOX` (a directory, or `redis`: answer once stored, run the handlers in
+//! background workers) with `POSTAL_HOOKS_RETRY_BACKOFF`, `POSTAL_HOOKS_RETRY_MAX_AGE`,
+//! `POSTAL_HOOKS_WORKERS`, `POSTAL_HOOKS_INBOX_LEASE`; `POSTAL_HOOKS_EXAMPLE_CRM_URL` (a
+//! `notify_crm` handler that POSTs each event there). SIGTERM stops it gracefully.
 //!
 //! HTTP is hyper's, behind this blocking facade, rather than a hand-written or lenient
 //! parser: a request with two `Content-Length`s is refused (RFC 9112 §6.3), header values
@@ -35,7 +39,8 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let (addr, receiver) = runtime.block_on(shared::receiver_from_env());
+    let app = runtime.block_on(shared::server::receiver_from_env());
+    let (addr, receiver) = (app.addr, app.receiver.clone());
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         println!(
@@ -44,12 +49,13 @@ fn main() {
             shared::WEBHOOK_PATH
         );
         let service = service_fn(move |request| handle(receiver.clone(), request));
-        http1::serve(listener, service).await
+        http1::serve(listener, service, shared::server::shutdown_signal()).await
     });
     if let Err(error) = served {
         eprintln!("error: cannot serve on {addr}: {error}");
         std::process::exit(1);
     }
+    runtime.block_on(app.shutdown());
 }
 
 /// One request: the checks that need no body, the body read within [`BODY_TIMEOUT`] and

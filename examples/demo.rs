@@ -16,7 +16,10 @@ use postal_hooks::{Dispatcher, Receiver};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Postal's side: the (test-only) signing key. Our side: its public key.
     let signer = Signer::test_key();
-    let receiver = Receiver::new(Dispatcher::builder().build()?, signer.verifier());
+    let dispatcher = Dispatcher::builder()
+        .state(shared::Crm::from_env()) // `notify_crm`: off unless POSTAL_HOOKS_EXAMPLE_CRM_URL is set
+        .build()?;
+    let receiver = Receiver::new(dispatcher, signer.verifier());
     println!(
         "receiver trusts key {} ({} bits)",
         signer.kid(),

@@ -6,7 +6,11 @@
 //! ```
 //!
 //! Settings: `POSTAL_PUBLIC_KEY` (required), `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1=1`,
-//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise).
+//! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise),
+//! `POSTAL_HOOKS_INBOX` (a directory, or `redis`: answer once stored, run the handlers in
+//! background workers) with `POSTAL_HOOKS_RETRY_BACKOFF`, `POSTAL_HOOKS_RETRY_MAX_AGE`,
+//! `POSTAL_HOOKS_WORKERS`, `POSTAL_HOOKS_INBOX_LEASE`; `POSTAL_HOOKS_EXAMPLE_CRM_URL` (a
+//! `notify_crm` handler that POSTs each event there). SIGTERM stops it gracefully.
 
 mod shared;
 
@@ -20,9 +24,9 @@ use tower_service::Service;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let (addr, receiver) = shared::receiver_from_env().await;
-    let webhook = WebhookService::new(receiver);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let app = shared::server::receiver_from_env().await;
+    let webhook = WebhookService::new(app.receiver.clone());
+    let listener = tokio::net::TcpListener::bind(app.addr).await?;
     println!(
         "listening on http://{}{}",
         listener.local_addr()?,
@@ -41,5 +45,7 @@ async fn main() -> std::io::Result<()> {
         }
     });
     // Bounded heads, a header timeout and a task per connection: `shared/http1.rs`.
-    shared::http1::serve(listener, route).await
+    shared::http1::serve(listener, route, shared::server::shutdown_signal()).await?;
+    app.shutdown().await;
+    Ok(())
 }

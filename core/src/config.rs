@@ -1,6 +1,8 @@
 //! [`Config`]: a deployment's settings from the environment, checked at startup.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::shared_error::SharedError;
 use crate::verify::{KeyError, Verifier, WHERE_TO_GET_THE_KEY};
@@ -66,6 +68,63 @@ pub const ALLOW_SHA1_VAR: &str = "POSTAL_ALLOW_SHA1";
 /// ```
 pub const REDIS_URL_VAR: &str = "POSTAL_HOOKS_REDIS_URL";
 
+/// Where deliveries are stored before their handlers run: unset for none (handlers run
+/// inline, in the request), a directory path for the embedded inbox (created if missing),
+/// or `redis` for the inbox in the Redis at `POSTAL_HOOKS_REDIS_URL` (see
+/// [`inbox`](crate::inbox); feature `inbox`).
+///
+/// ```
+/// use postal_hooks::config::{Config, INBOX_VAR, InboxLocation, PUBLIC_KEY_VAR, RETRY_BACKOFF_VAR};
+/// use std::time::Duration;
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// let config = Config::from_lookup(|name| match name {
+///     PUBLIC_KEY_VAR => Some(key.into()),
+///     INBOX_VAR => Some("/var/lib/receiver/inbox".into()),
+///     RETRY_BACKOFF_VAR => Some("200ms".into()),
+///     _ => None,
+/// })?;
+/// assert_eq!(config.inbox, Some(InboxLocation::Path("/var/lib/receiver/inbox".into())));
+/// assert_eq!(config.retry_backoff, Duration::from_millis(200));
+/// # Ok::<(), postal_hooks::config::ConfigError>(())
+/// ```
+pub const INBOX_VAR: &str = "POSTAL_HOOKS_INBOX";
+
+/// The first retry delay of the inbox, in humantime (`1s`, `200ms`); it doubles per
+/// retry, with jitter, up to 10 minutes. Default `1s`.
+pub const RETRY_BACKOFF_VAR: &str = "POSTAL_HOOKS_RETRY_BACKOFF";
+
+/// How long the inbox retries a delivery before dead-lettering it, in humantime (`72h`,
+/// `30s`). Default `72h`.
+pub const RETRY_MAX_AGE_VAR: &str = "POSTAL_HOOKS_RETRY_MAX_AGE";
+
+/// The number of inbox workers per process. Default 8.
+pub const WORKERS_VAR: &str = "POSTAL_HOOKS_WORKERS";
+
+/// How long an inbox worker holds a delivery without renewing it, in humantime. Default
+/// `60s`: a replica that dies leaves its deliveries to the others this long after.
+pub const INBOX_LEASE_VAR: &str = "POSTAL_HOOKS_INBOX_LEASE";
+
+/// Inbox workers per process when `POSTAL_HOOKS_WORKERS` is unset: 8. Handlers mostly
+/// wait on I/O, so this is not tied to the number of cores.
+pub const DEFAULT_WORKERS: usize = 8;
+
+/// The inbox's first retry delay when `POSTAL_HOOKS_RETRY_BACKOFF` is unset: 1 s.
+pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_secs(1);
+
+/// How long the inbox retries a delivery when `POSTAL_HOOKS_RETRY_MAX_AGE` is unset: 72
+/// hours, much longer than Postal's own 36 minutes.
+pub const DEFAULT_RETRY_MAX_AGE: Duration = Duration::from_secs(72 * 60 * 60);
+
+/// How long an inbox worker holds a delivery without renewing it when
+/// `POSTAL_HOOKS_INBOX_LEASE` is unset: 60 s. A worker renews it every third of that while
+/// the handlers run; one that dies leaves the delivery to another after this long.
+pub const DEFAULT_INBOX_LEASE: Duration = Duration::from_secs(60);
+
+/// The Redis inbox's key prefix, default `postal-hooks:inbox`: receivers with different
+/// handlers that share a Redis each need their own.
+pub const INBOX_PREFIX_VAR: &str = "POSTAL_HOOKS_INBOX_PREFIX";
+
 /// The default listen address.
 ///
 /// ```
@@ -87,6 +146,12 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 /// | `POSTAL_PUBLIC_KEY` | Postal's public key: PEM, JWKS document or DNS record value, inline or `@path/to/file` (required) |
 /// | `POSTAL_ALLOW_SHA1` | `1` to accept SHA-1-only signatures from Postal before 3.2 |
 /// | `POSTAL_HOOKS_REDIS_URL` | Redis for idempotency records shared by replicas (feature `redis`; in memory when unset) |
+/// | `POSTAL_HOOKS_INBOX` | unset: handlers run inline; a directory: the embedded durable inbox there; `redis`: the inbox in `POSTAL_HOOKS_REDIS_URL` (feature `inbox`) |
+/// | `POSTAL_HOOKS_RETRY_BACKOFF` | the inbox's first retry delay, humantime, default `1s` (doubling, with jitter, up to 10 min) |
+/// | `POSTAL_HOOKS_RETRY_MAX_AGE` | how long the inbox retries before dead-lettering, humantime, default `72h` |
+/// | `POSTAL_HOOKS_WORKERS` | inbox workers per process, default 8 |
+/// | `POSTAL_HOOKS_INBOX_LEASE` | how long a worker holds a delivery without renewing it, humantime, default `60s` |
+/// | `POSTAL_HOOKS_INBOX_PREFIX` | the Redis inbox's key prefix, default `postal-hooks:inbox` |
 ///
 /// ```
 /// use postal_hooks::config::Config;
@@ -110,6 +175,28 @@ pub struct Config {
     pub verifier: Verifier,
     /// Where to keep idempotency records, if not in memory.
     pub redis_url: Option<String>,
+    /// Where the inbox lives, if deliveries are stored before their handlers run.
+    pub inbox: Option<InboxLocation>,
+    /// The inbox's first retry delay.
+    pub retry_backoff: Duration,
+    /// How long the inbox retries a delivery.
+    pub retry_max_age: Duration,
+    /// Inbox workers per process.
+    pub workers: usize,
+    /// The inbox lease.
+    pub inbox_lease: Duration,
+    /// The Redis inbox's key prefix, when set.
+    pub inbox_prefix: Option<String>,
+}
+
+/// Where `POSTAL_HOOKS_INBOX` puts the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InboxLocation {
+    /// The embedded inbox in this directory.
+    Path(PathBuf),
+    /// The inbox in the Redis at `POSTAL_HOOKS_REDIS_URL`.
+    Redis,
 }
 
 impl Config {
@@ -161,10 +248,45 @@ impl Config {
         let redis_url = lookup(REDIS_URL_VAR)
             .map(|url| url.trim().to_owned())
             .filter(|url| !url.is_empty());
+        let inbox = match lookup(INBOX_VAR).as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("redis") if redis_url.is_none() => return Err(ConfigError::InboxWithoutRedis),
+            Some("redis") => Some(InboxLocation::Redis),
+            Some(path) => Some(InboxLocation::Path(PathBuf::from(path))),
+        };
+        let duration = |name: &'static str, default: Duration| match lookup(name) {
+            None => Ok(default),
+            Some(text) if text.trim().is_empty() => Ok(default),
+            Some(text) => {
+                humantime::parse_duration(text.trim()).map_err(|source| ConfigError::Duration {
+                    name,
+                    value: text.clone(),
+                    source: SharedError::new(source),
+                })
+            }
+        };
+        let retry_backoff = duration(RETRY_BACKOFF_VAR, DEFAULT_RETRY_BACKOFF)?;
+        let retry_max_age = duration(RETRY_MAX_AGE_VAR, DEFAULT_RETRY_MAX_AGE)?;
+        let inbox_lease = duration(INBOX_LEASE_VAR, DEFAULT_INBOX_LEASE)?;
+        let workers = match lookup(WORKERS_VAR) {
+            None => DEFAULT_WORKERS,
+            Some(text) => match text.trim().parse::<usize>() {
+                Ok(workers) if workers > 0 => workers,
+                _ => return Err(ConfigError::Workers { value: text }),
+            },
+        };
         Ok(Config {
             addr,
             verifier,
             redis_url,
+            inbox,
+            retry_backoff,
+            retry_max_age,
+            workers,
+            inbox_lease,
+            inbox_prefix: lookup(INBOX_PREFIX_VAR)
+                .map(|prefix| prefix.trim().to_owned())
+                .filter(|prefix| !prefix.is_empty()),
         })
     }
 }
@@ -212,6 +334,29 @@ pub enum ConfigError {
         DEFAULT_ADDR = DEFAULT_ADDR
     )]
     Addr {
+        /// The value given.
+        value: String,
+    },
+    /// `POSTAL_HOOKS_INBOX=redis` without `POSTAL_HOOKS_REDIS_URL`.
+    #[error(
+        "{INBOX_VAR}=redis needs {REDIS_URL_VAR}, the Redis to keep the inbox in",
+        INBOX_VAR = INBOX_VAR,
+        REDIS_URL_VAR = REDIS_URL_VAR
+    )]
+    InboxWithoutRedis,
+    /// A duration setting is not in humantime format.
+    #[error("{name}={value:?} is not a duration such as 1s, 200ms or 72h: {source}")]
+    Duration {
+        /// The variable.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// humantime's reason.
+        source: SharedError,
+    },
+    /// `POSTAL_HOOKS_WORKERS` is not a positive whole number.
+    #[error("{WORKERS_VAR}={value:?} is not a number of workers (1 or more)", WORKERS_VAR = WORKERS_VAR)]
+    Workers {
         /// The value given.
         value: String,
     },

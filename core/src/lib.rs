@@ -52,7 +52,7 @@
 //! | 2. verify | [`verify`] | `X-Postal-Signature-256` checked over the raw bytes |
 //! | 3. parse | [`Envelope`], [`events`] | the body becomes a typed [`Event`], or a [`ParseError`] |
 //! | 4. route | [`Dispatcher::handlers`] | the handlers registered for that event, in order |
-//! | 5. run | [`Dispatcher`], [`dedupe`] | each handler runs once per uuid, isolated from the others |
+//! | 5. run | [`Dispatcher`], [`dedupe`] | each handler runs once per uuid, isolated from the others (or later, in the workers of an `inbox`) |
 //! | 6. answer | [`Report`], [`Reply`] | one status, headers and body for Postal |
 //!
 //! ## Receiving, in any framework
@@ -115,6 +115,15 @@
 //! [`DispatcherBuilder::without_dedupe`], or per handler with
 //! `#[on_event(.., dedupe = false)]`.
 //!
+//! ## Answering at once, handling durably
+//!
+//! Inline (the default), a `200` means every handler succeeded. With an inbox (feature
+//! `inbox`), [`Receiver::with_inbox`] stores each verified delivery durably (an embedded
+//! SQLite file, or Redis for replicas) and answers `200` at once; workers run the same
+//! handlers in the background, retried with backoff for days, then dead-lettered. Use it
+//! when handlers are slow, downstreams go down for longer than Postal's 36 minutes of
+//! retries, or an event must survive a crash. See the `inbox` module.
+//!
 //! ## Answering Postal
 //!
 //! [`Report::http_status`] is 200 when every handler succeeded (or none matched) and 500
@@ -147,6 +156,9 @@ pub mod dedupe;
 mod adapters;
 // Cross-cutting.
 pub mod config;
+#[cfg(feature = "inbox")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+pub mod inbox;
 mod shared_error;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

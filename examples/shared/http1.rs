@@ -27,13 +27,21 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most bytes of request head read (hyper's buffer; its minimum is 8 KiB).
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
-/// Accepts connections on `listener` forever, each served by `service` in a task of its own.
+/// How long requests in flight may take to finish once `shutdown` fired.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Accepts connections on `listener` until `shutdown` completes, each served by `service`
+/// in a task of its own; then waits up to [`DRAIN_TIMEOUT`] for the requests in flight.
 ///
 /// The accept loop itself runs in a runtime task, not in the future `main` blocks on: on
 /// tokio's multi-threaded runtime that future runs on the main thread, which would hand
 /// every accepted connection to a worker thread, waking it (a `futex` call, seen with
 /// `strace`) per connection. Postal opens a connection per delivery (issue 15).
-pub async fn serve<S, B>(listener: TcpListener, service: S) -> std::io::Result<()>
+pub async fn serve<S, B>(
+    listener: TcpListener,
+    service: S,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
 where
     S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
         + Clone
@@ -45,9 +53,16 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let accepting = tokio::spawn(async move {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut connections = tokio::task::JoinSet::new();
         loop {
-            let (stream, _) = match listener.accept().await {
-                Ok(accepted) => accepted,
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+                () = &mut shutdown => break,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
                 // Out of file descriptors, a connection reset before accept: keep serving.
                 Err(error) => {
                     eprintln!("accept failed: {error}");
@@ -56,7 +71,7 @@ where
                 }
             };
             let service = service.clone();
-            tokio::spawn(async move {
+            connections.spawn(async move {
                 let connection = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEADER_TIMEOUT)
@@ -67,9 +82,11 @@ where
                 }
             });
         }
+        drop(listener);
+        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+            while connections.join_next().await.is_some() {}
+        });
+        let _ = drained.await;
     });
-    match accepting.await {
-        Ok(never) => never,
-        Err(error) => Err(std::io::Error::other(error)),
-    }
+    accepting.await.map_err(std::io::Error::other)
 }

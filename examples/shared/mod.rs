@@ -3,9 +3,13 @@
 
 #[allow(dead_code)] // the servers that use hyper directly
 pub mod http1;
+#[allow(dead_code)] // the demo builds its own receiver
+pub mod server;
+
+pub use server::exit;
 
 use postal_hooks::events::{Delivery, MessageBounced};
-use postal_hooks::{Event, Meta, on_event};
+use postal_hooks::{Event, Meta, State, on_event};
 
 /// Every event, known or not.
 #[on_event(*)]
@@ -39,39 +43,53 @@ pub fn track_delivery(delivery: &Delivery, meta: &Meta) {
     );
 }
 
-/// The receiver as a deployment configures it: `POSTAL_PUBLIC_KEY` (required),
-/// `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1`, and `POSTAL_HOOKS_REDIS_URL` (idempotency
-/// records in Redis, shared by replicas; in memory when unset). Exits with a message saying
-/// what to fix (for a missing key: where to get Postal's) when a setting is wrong.
-#[allow(dead_code)] // the demo builds its own receiver
-pub async fn receiver_from_env() -> (std::net::SocketAddr, postal_hooks::Receiver) {
-    let config = postal_hooks::config::Config::from_env().unwrap_or_else(|error| exit(&error));
-    let mut builder = postal_hooks::Dispatcher::builder();
-    match &config.redis_url {
-        Some(url) => {
-            let store = postal_hooks::dedupe::RedisStore::connect(url)
-                .await
-                .unwrap_or_else(|error| exit(&error));
-            println!("idempotency records in Redis at {url}");
-            builder = builder.idempotency_store(store);
-        }
-        None => {
-            println!("idempotency records in memory (set POSTAL_HOOKS_REDIS_URL to share them)")
-        }
-    }
-    let dispatcher = builder.build().unwrap_or_else(|error| exit(&error));
-    for handler in dispatcher.handlers() {
-        println!("registered {handler}");
-    }
-    (
-        config.addr,
-        postal_hooks::Receiver::new(dispatcher, config.verifier),
-    )
+/// `notify_crm`'s downstream: `POSTAL_HOOKS_EXAMPLE_CRM_URL`, when set.
+pub struct Crm {
+    client: reqwest::Client,
+    url: Option<String>,
 }
 
-fn exit(error: &dyn std::fmt::Display) -> ! {
-    eprintln!("error: {error}");
-    std::process::exit(2)
+impl Crm {
+    /// From `POSTAL_HOOKS_EXAMPLE_CRM_URL`; every call times out after 10 s.
+    pub fn from_env() -> Crm {
+        let url = std::env::var("POSTAL_HOOKS_EXAMPLE_CRM_URL")
+            .ok()
+            .filter(|url| !url.trim().is_empty());
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_else(|error| exit(&error));
+        Crm { client, url }
+    }
+}
+
+/// The most common real handler, a call to another service: when
+/// `POSTAL_HOOKS_EXAMPLE_CRM_URL` is set, POSTs `{"event": …, "uuid": …}` there for every
+/// event, and fails on a non-2xx answer, a timeout (10 s) or a connection error. Unset, it
+/// does nothing.
+#[on_event(*)]
+pub async fn notify_crm(event: &Event, meta: &Meta, crm: State<Crm>) -> Result<(), String> {
+    let Some(url) = &crm.url else {
+        return Ok(());
+    };
+    let uuid = meta.uuid().unwrap_or("-");
+    let body = serde_json::json!({ "event": event.name(), "uuid": uuid }).to_string();
+    let response = crm
+        .client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|error| format!("CRM at {url}: {error}"))?;
+    if !response.status().is_success() {
+        return Err(format!("CRM at {url} answered {}", response.status()));
+    }
+    println!(
+        "handled event={} uuid={uuid} handler=notify_crm",
+        event.name()
+    );
+    Ok(())
 }
 
 /// The path every example serves.

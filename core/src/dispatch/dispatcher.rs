@@ -49,7 +49,7 @@ pub struct Dispatcher {
 }
 
 struct Inner {
-    registry: Registry,
+    registry: Arc<Registry>,
     store: Option<Arc<dyn IdempotencyStore>>,
     limits: StoreLimits,
 }
@@ -63,9 +63,29 @@ impl Dispatcher {
     ) -> Self {
         Dispatcher {
             inner: Arc::new(Inner {
-                registry,
+                registry: Arc::new(registry),
                 store,
                 limits,
+            }),
+        }
+    }
+
+    /// The same handlers and state, deduplicated with `store` under `lease` (the inbox's
+    /// workers: their store is as durable as the inbox).
+    #[cfg(feature = "inbox")]
+    pub(crate) fn with_store(
+        &self,
+        store: Arc<dyn IdempotencyStore>,
+        lease: std::time::Duration,
+    ) -> Dispatcher {
+        Dispatcher {
+            inner: Arc::new(Inner {
+                registry: self.inner.registry.clone(),
+                store: Some(store),
+                limits: StoreLimits {
+                    lease,
+                    deadline: self.inner.limits.deadline,
+                },
             }),
         }
     }

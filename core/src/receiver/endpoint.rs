@@ -82,6 +82,8 @@ struct Inner {
     dispatcher: Dispatcher,
     verifier: Verifier,
     max_body_bytes: usize,
+    #[cfg(feature = "inbox")]
+    inbox: Option<crate::inbox::Inbox>,
 }
 
 impl Receiver {
@@ -97,6 +99,8 @@ impl Receiver {
                 dispatcher,
                 verifier,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                #[cfg(feature = "inbox")]
+                inbox: None,
             }),
         }
     }
@@ -110,8 +114,40 @@ impl Receiver {
                 dispatcher: inner.dispatcher.clone(),
                 verifier: inner.verifier.clone(),
                 max_body_bytes: limit,
+                #[cfg(feature = "inbox")]
+                inbox: inner.inbox.clone(),
             }),
         }
+    }
+
+    /// Stores each verified delivery in `inbox` and answers `200 ok: queued` once it is
+    /// durable, instead of running the handlers in the request: workers started with
+    /// [`Inbox::start`](crate::inbox::Inbox::start) run them (feature `inbox`).
+    ///
+    /// With an inbox, the statuses are: 200 once stored (or when a delivery with the same
+    /// uuid already is), 503 when the inbox is full or its storage fails
+    /// ([`ReceiveError::Inbox`]), and the refusals before dispatch as without one (405,
+    /// 413, 415, 401, 400). See [`inbox`](crate::inbox) for an example.
+    #[cfg(feature = "inbox")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+    #[must_use]
+    pub fn with_inbox(self, inbox: crate::inbox::Inbox) -> Self {
+        let inner = &self.inner;
+        Receiver {
+            inner: Arc::new(Inner {
+                dispatcher: inner.dispatcher.clone(),
+                verifier: inner.verifier.clone(),
+                max_body_bytes: inner.max_body_bytes,
+                inbox: Some(inbox),
+            }),
+        }
+    }
+
+    /// The inbox deliveries are stored in, if any (feature `inbox`).
+    #[cfg(feature = "inbox")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+    pub fn inbox(&self) -> Option<&crate::inbox::Inbox> {
+        self.inner.inbox.as_ref()
     }
 
     /// The largest body accepted.
@@ -136,12 +172,18 @@ impl Receiver {
     /// after 5 s. Run this in a task of its own (`tokio::spawn`) so that slow handlers
     /// still finish; the axum, tower and actix adapters do.
     pub async fn receive(&self, headers: &impl Headers, body: &[u8]) -> Reply {
-        match self.verify_and_parse(headers, body) {
-            Ok(envelope) => {
-                Reply::from_report(self.inner.dispatcher.dispatch_envelope(envelope).await)
-            }
-            Err(error) => Reply::from_error(error),
+        let envelope = match self.verify_and_parse(headers, body) {
+            Ok(envelope) => envelope,
+            Err(error) => return Reply::from_error(error),
+        };
+        #[cfg(feature = "inbox")]
+        if let Some(inbox) = &self.inner.inbox {
+            return match inbox.push(envelope, body).await {
+                Ok(pushed) => Reply::from_pushed(pushed),
+                Err(error) => Reply::from_error(ReceiveError::Inbox(error)),
+            };
         }
+        Reply::from_report(self.inner.dispatcher.dispatch_envelope(envelope).await)
     }
 
     /// [`receive`](Self::receive), after checking the method is `POST` (405 otherwise).

@@ -60,6 +60,12 @@ pub enum ReceiveError {
     /// 400: the body could not be read (the connection failed mid-body).
     #[error("could not read the body: {0}")]
     BodyRead(#[source] SharedError),
+    /// 503: the inbox could not store the delivery: it is full, or its storage failed
+    /// (Postal retries). Feature `inbox`.
+    #[cfg(feature = "inbox")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+    #[error("not stored: {0}")]
+    Inbox(#[source] crate::inbox::InboxError),
     /// 500: the receiver itself failed (a bug; Postal retries).
     #[error("internal error: {0}")]
     Internal(#[source] SharedError),
@@ -75,6 +81,8 @@ impl ReceiveError {
             ReceiveError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ReceiveError::BadRequest(_) | ReceiveError::BodyRead(_) => StatusCode::BAD_REQUEST,
             ReceiveError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            #[cfg(feature = "inbox")]
+            ReceiveError::Inbox(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }

@@ -30,7 +30,19 @@ use crate::dispatch::Report;
 pub struct Reply {
     status: StatusCode,
     body: String,
-    outcome: Result<Report, ReceiveError>,
+    outcome: Outcome,
+}
+
+/// What is behind a reply.
+#[derive(Debug, Clone)]
+enum Outcome {
+    /// The handlers ran.
+    Report(Report),
+    /// Refused before dispatch.
+    Refused(ReceiveError),
+    /// Stored in the inbox, for the workers.
+    #[cfg(feature = "inbox")]
+    Stored(crate::inbox::Pushed),
 }
 
 /// The content type of every reply: a short plain text that Postal's webhook log shows.
@@ -43,7 +55,20 @@ impl Reply {
         Reply {
             status: report.http_status(),
             body: report.summary(),
-            outcome: Ok(report),
+            outcome: Outcome::Report(report),
+        }
+    }
+
+    #[cfg(feature = "inbox")]
+    pub(crate) fn from_pushed(pushed: crate::inbox::Pushed) -> Self {
+        let body = match pushed {
+            crate::inbox::Pushed::AlreadyQueued => "ok: already queued",
+            _ => "ok: queued",
+        };
+        Reply {
+            status: StatusCode::OK,
+            body: body.to_owned(),
+            outcome: Outcome::Stored(pushed),
         }
     }
 
@@ -53,7 +78,7 @@ impl Reply {
         Reply {
             status: error.http_status(),
             body: error.to_string(),
-            outcome: Err(error),
+            outcome: Outcome::Refused(error),
         }
     }
 
@@ -80,12 +105,29 @@ impl Reply {
 
     /// The dispatch report, when the request got that far.
     pub fn report(&self) -> Option<&Report> {
-        self.outcome.as_ref().ok()
+        match &self.outcome {
+            Outcome::Report(report) => Some(report),
+            _ => None,
+        }
     }
 
     /// Why the request was refused before dispatch, if it was.
     pub fn error(&self) -> Option<&ReceiveError> {
-        self.outcome.as_ref().err()
+        match &self.outcome {
+            Outcome::Refused(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// What storing the delivery in the inbox did, when the receiver has one and it was
+    /// stored (feature `inbox`). The handlers run later, in the workers.
+    #[cfg(feature = "inbox")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
+    pub fn stored(&self) -> Option<crate::inbox::Pushed> {
+        match &self.outcome {
+            Outcome::Stored(pushed) => Some(*pushed),
+            _ => None,
+        }
     }
 
     /// A 2xx status.

@@ -24,6 +24,42 @@ pub const SERVER_EXAMPLES: [&str; 4] = [
     "blocking_server",
 ];
 
+/// `command` (an example, or a shell that runs one) with the test key, the address
+/// `127.0.0.1:port`, and the settings `envs`; every other `POSTAL_HOOKS_*` setting unset.
+pub fn server_command(mut command: Command, port: u16, envs: &[(&str, String)]) -> Command {
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/samples/keys/test_signing.pub.pem"
+    );
+    for (name, _) in std::env::vars() {
+        if name.starts_with("POSTAL_HOOKS_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("POSTAL_PUBLIC_KEY", format!("@{key}"))
+        .env("POSTAL_HOOKS_ADDR", format!("127.0.0.1:{port}"))
+        .envs(envs.iter().map(|(name, value)| (*name, value)));
+    command
+}
+
+impl Drop for Server {
+    /// A server left running by a failed test is stopped with it (by its pid).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// The built binary of example `name`, next to this test's own binary.
 ///
 /// `cargo test` builds every example of this package before it runs the tests.
@@ -57,26 +93,21 @@ pub struct Server {
 impl Server {
     /// Starts example `name` on a free loopback port with the test key.
     pub fn start(name: &str, redis_url: Option<&str>) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let key = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../core/samples/keys/test_signing.pub.pem"
-        );
-        let mut command = Command::new(example(name));
-        command
-            .env("POSTAL_PUBLIC_KEY", format!("@{key}"))
-            .env("POSTAL_HOOKS_ADDR", format!("127.0.0.1:{port}"))
-            .env_remove("POSTAL_HOOKS_REDIS_URL")
+        let envs: Vec<(&str, String)> = redis_url
+            .map(|url| ("POSTAL_HOOKS_REDIS_URL", url.to_owned()))
+            .into_iter()
+            .collect();
+        Server::start_with(name, free_port(), &envs)
+    }
+
+    /// Starts example `name` on `port` with the test key and the settings `envs` (every
+    /// other `POSTAL_HOOKS_*` setting unset).
+    pub fn start_with(name: &str, port: u16, envs: &[(&str, String)]) -> Server {
+        let mut child = server_command(Command::new(example(name)), port, envs)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if let Some(url) = redis_url {
-            command.env("POSTAL_HOOKS_REDIS_URL", url);
-        }
-        let mut child = command.spawn().unwrap();
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
         let lines = BufReader::new(child.stdout.take().unwrap());
         let sink = log.clone();
@@ -108,10 +139,40 @@ impl Server {
     }
 
     /// Stops the server and returns what it printed.
-    pub fn stop(mut self) -> Vec<String> {
+    pub fn stop(self) -> Vec<String> {
+        self.kill()
+    }
+
+    /// Kills the server (`SIGKILL`, by its pid: as a crash would) and returns what it
+    /// printed.
+    pub fn kill(mut self) -> Vec<String> {
         let _ = self.child.kill();
+        self.collect()
+    }
+
+    /// Stops the server gracefully (`SIGTERM`, by its pid), and returns what it printed.
+    pub fn terminate(mut self) -> Vec<String> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.collect()
+    }
+
+    /// Waits for the process and for the last of its output.
+    fn collect(&mut self) -> Vec<String> {
         let _ = self.child.wait();
-        std::thread::sleep(Duration::from_millis(50));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(&self.log) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the process exits by itself, and returns its exit code and output.
+    pub fn wait_exit(mut self) -> (Option<i32>, Vec<String>) {
+        let status = self.child.wait().unwrap();
+        (status.code(), self.collect())
     }
 }

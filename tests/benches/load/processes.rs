@@ -65,19 +65,30 @@ impl Server {
 
     /// The product, configured as a deployment does: from the environment.
     pub fn product(exe: &Path, redis_url: Option<&str>) -> Server {
+        let envs: Vec<(&str, String)> = redis_url
+            .map(|url| ("POSTAL_HOOKS_REDIS_URL", url.to_owned()))
+            .into_iter()
+            .collect();
+        Server::product_with(exe, &envs)
+    }
+
+    /// The product with the settings `envs` (every other `POSTAL_HOOKS_*` unset).
+    pub fn product_with(exe: &Path, envs: &[(&str, String)]) -> Server {
         let port = free_port();
         let mut command = pinned(1, exe);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("POSTAL_HOOKS_") {
+                command.env_remove(name);
+            }
+        }
         command
             .env(
                 "POSTAL_PUBLIC_KEY",
                 postal_hooks::testing::TEST_PUBLIC_KEY_PEM,
             )
             .env("POSTAL_HOOKS_ADDR", format!("127.0.0.1:{port}"))
-            .env_remove("POSTAL_HOOKS_REDIS_URL")
+            .envs(envs.iter().map(|(name, value)| (*name, value)))
             .stdout(Stdio::null());
-        if let Some(url) = redis_url {
-            command.env("POSTAL_HOOKS_REDIS_URL", url);
-        }
         Server::started(port, command.spawn().unwrap())
     }
 

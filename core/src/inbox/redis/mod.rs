@@ -1,0 +1,461 @@
+//! The Redis inbox, shared by replicas: a stream with a consumer group, claims of a dead
+//! consumer's pending entries after the lease, retries in a sorted set, each operation one
+//! Lua script ([`scripts`]).
+
+mod scripts;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, RedisError, Script, Value};
+
+use super::backend::Backend;
+use super::error::InboxError;
+use super::record::{
+    DeadLetter, HandlerFailure, InboxStats, Job, NewDelivery, Pushed, Taken, from_ms, now_ms, to_ms,
+};
+use super::settings::InboxSettings;
+use crate::dedupe::{DEFAULT_RETENTION, IdempotencyStore, RedisStore};
+use crate::handler::BoxFuture;
+use crate::shared_error::SharedError;
+
+/// The consumer group every replica's workers read through.
+const GROUP: &str = "workers";
+/// How long an idle worker waits before looking again, at most: other replicas' new
+/// deliveries are seen this late at worst (this replica's wake its workers at once).
+const IDLE_POLL: Duration = Duration::from_millis(200);
+/// How long one command may take.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+struct Scripts {
+    push: Script,
+    take: Script,
+    keep_alive: Script,
+    ack: Script,
+    retry: Script,
+    dead_letter: Script,
+    release: Script,
+    revive: Script,
+    discard: Script,
+    dead_letters: Script,
+}
+
+/// The Redis inbox.
+pub(crate) struct RedisBackend {
+    connection: ConnectionManager,
+    scripts: Scripts,
+    store: Arc<RedisStore>,
+    url: String,
+    prefix: String,
+    max_entries: u64,
+    max_bytes: u64,
+}
+
+fn unavailable(error: RedisError) -> InboxError {
+    InboxError::Unavailable(SharedError::new(error))
+}
+
+impl RedisBackend {
+    pub(crate) async fn connect(url: &str, settings: &InboxSettings) -> Result<Self, InboxError> {
+        let client = Client::open(url).map_err(unavailable)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT))
+            .set_number_of_retries(3)
+            .set_max_delay(Duration::from_secs(1));
+        let mut connection = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(unavailable)?;
+        let created: Result<Value, RedisError> = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(format!("{}:stream", settings.key_prefix))
+            .arg(GROUP)
+            .arg("0")
+            .arg("MKSTREAM")
+            .query_async(&mut connection)
+            .await;
+        if let Err(error) = created
+            && error.code() != Some("BUSYGROUP")
+        {
+            return Err(unavailable(error));
+        }
+        // Done records live as long as a delivery may still be retried, and an hour more
+        // for Postal's own retries of a delivery already finished.
+        let store = RedisStore::new(url)
+            .map_err(|error| InboxError::Unavailable(SharedError::new(error)))?
+            .with_prefix(format!("{}:dedupe", settings.key_prefix))
+            .with_retention(settings.retry_max_age.saturating_add(DEFAULT_RETENTION));
+        Ok(RedisBackend {
+            connection,
+            scripts: Scripts {
+                push: Script::new(scripts::PUSH),
+                take: Script::new(scripts::TAKE),
+                keep_alive: Script::new(&scripts::keep_alive()),
+                ack: Script::new(scripts::ACK),
+                retry: Script::new(&scripts::retry()),
+                dead_letter: Script::new(&scripts::dead_letter()),
+                release: Script::new(&scripts::release()),
+                revive: Script::new(scripts::REVIVE),
+                discard: Script::new(scripts::DISCARD),
+                dead_letters: Script::new(scripts::DEAD_LETTERS),
+            },
+            store: Arc::new(store),
+            url: url.to_owned(),
+            prefix: settings.key_prefix.clone(),
+            max_entries: settings.max_entries,
+            max_bytes: settings.max_bytes,
+        })
+    }
+
+    fn connection(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+
+    fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.prefix)
+    }
+
+    fn delivery_key(&self, uuid: &str) -> String {
+        format!("{}:d:{uuid}", self.prefix)
+    }
+}
+
+fn errors_json(errors: &[HandlerFailure]) -> String {
+    serde_json::to_string(errors).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// A text or integer reply as a number.
+fn number(value: Option<&Value>) -> u64 {
+    match value {
+        Some(Value::Int(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(Value::BulkString(bytes)) => std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn text(value: Option<&Value>) -> Option<String> {
+    match value {
+        Some(Value::BulkString(bytes)) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        Some(Value::SimpleString(text)) => Some(text.clone()),
+        _ => None,
+    }
+}
+
+fn bad_reply(what: &str) -> InboxError {
+    InboxError::Unavailable(SharedError::new(std::io::Error::other(format!(
+        "unexpected reply from Redis to {what}"
+    ))))
+}
+
+impl Backend for RedisBackend {
+    fn push<'a>(&'a self, delivery: NewDelivery<'a>) -> BoxFuture<'a, Result<Pushed, InboxError>> {
+        Box::pin(async move {
+            let (uuid, event) = (delivery.envelope.uuid(), delivery.envelope.event().name());
+            let reply: Vec<u64> = self
+                .scripts
+                .push
+                .key(self.delivery_key(uuid))
+                .key(self.key("stream"))
+                .key(self.key("counts"))
+                .arg(uuid)
+                .arg(event)
+                .arg(delivery.body)
+                .arg(now_ms())
+                .arg(self.max_entries)
+                .arg(self.max_bytes)
+                .invoke_async::<Vec<i64>>(&mut self.connection())
+                .await
+                .map_err(unavailable)?
+                .into_iter()
+                .map(|n| u64::try_from(n).unwrap_or(u64::MAX))
+                .collect();
+            match reply.as_slice() {
+                [1] => Ok(Pushed::Queued),
+                [0] => Ok(Pushed::AlreadyQueued),
+                [_, entries, bytes] => Err(InboxError::Full {
+                    entries: *entries,
+                    bytes: *bytes,
+                    max_entries: self.max_entries,
+                    max_bytes: self.max_bytes,
+                }),
+                _ => Err(bad_reply("push")),
+            }
+        })
+    }
+
+    fn take<'a>(
+        &'a self,
+        worker: &'a str,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Taken, InboxError>> {
+        Box::pin(async move {
+            let now = now_ms();
+            let reply: Vec<Value> = self
+                .scripts
+                .take
+                .key(self.key("stream"))
+                .key(self.key("retry"))
+                .arg(GROUP)
+                .arg(worker)
+                .arg(to_ms(lease))
+                .arg(now)
+                .arg(&self.prefix)
+                .invoke_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            if number(reply.first()) == 0 {
+                let wait = match text(reply.get(1)).and_then(|due| due.parse::<f64>().ok()) {
+                    Some(due) => Duration::from_millis((due as u64).saturating_sub(now)),
+                    None => IDLE_POLL,
+                };
+                return Ok(Taken::Idle(wait.clamp(Duration::from_millis(1), IDLE_POLL)));
+            }
+            let id = text(reply.get(1)).ok_or_else(|| bad_reply("take"))?;
+            let uuid = text(reply.get(2)).unwrap_or_default();
+            let body = match reply.get(3) {
+                Some(Value::BulkString(bytes)) => Some(bytes.clone()),
+                _ => None,
+            };
+            let damaged = match (&uuid, &body) {
+                (uuid, _) if uuid.is_empty() => Some(format!(
+                    "unreadable record: stream entry {id} names no uuid"
+                )),
+                (uuid, None) => Some(format!(
+                    "unreadable record: no stored body for {uuid} (stream entry {id})"
+                )),
+                _ => None,
+            };
+            Ok(Taken::Job(Box::new(Job {
+                uuid: if uuid.is_empty() {
+                    format!("entry {id}")
+                } else {
+                    uuid
+                },
+                id,
+                body: body.unwrap_or_default(),
+                attempts: u32::try_from(number(reply.get(4))).unwrap_or(u32::MAX),
+                since_ms: number(reply.get(5)),
+                damaged,
+                envelope: None,
+            })))
+        })
+    }
+
+    fn keep_alive<'a>(
+        &'a self,
+        worker: &'a str,
+        job: &'a Job,
+        _lease: Duration,
+    ) -> BoxFuture<'a, Result<(), InboxError>> {
+        Box::pin(async move {
+            let _: i64 = self
+                .scripts
+                .keep_alive
+                .key(self.key("stream"))
+                .arg(GROUP)
+                .arg(worker)
+                .arg(&job.id)
+                .invoke_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn ack<'a>(&'a self, _worker: &'a str, job: &'a Job) -> BoxFuture<'a, Result<(), InboxError>> {
+        Box::pin(async move {
+            let _: i64 = self
+                .scripts
+                .ack
+                .key(self.key("stream"))
+                .key(self.delivery_key(&job.uuid))
+                .key(self.key("counts"))
+                .arg(GROUP)
+                .arg(&job.id)
+                .invoke_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn retry<'a>(
+        &'a self,
+        worker: &'a str,
+        job: &'a Job,
+        due_ms: u64,
+        errors: &'a [HandlerFailure],
+    ) -> BoxFuture<'a, Result<(), InboxError>> {
+        Box::pin(async move {
+            let _: i64 = self
+                .scripts
+                .retry
+                .key(self.key("stream"))
+                .key(self.key("retry"))
+                .key(self.delivery_key(&job.uuid))
+                .arg(GROUP)
+                .arg(worker)
+                .arg(&job.id)
+                .arg(due_ms)
+                .arg(errors_json(errors))
+                .arg(&job.uuid)
+                .invoke_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn dead_letter<'a>(
+        &'a self,
+        worker: &'a str,
+        job: &'a Job,
+        reason: &'a str,
+        errors: &'a [HandlerFailure],
+    ) -> BoxFuture<'a, Result<(), InboxError>> {
+        Box::pin(async move {
+            let _: i64 = self
+                .scripts
+                .dead_letter
+                .key(self.key("stream"))
+                .key(self.key("dead"))
+                .key(self.delivery_key(&job.uuid))
+                .key(self.key("counts"))
+                .arg(GROUP)
+                .arg(worker)
+                .arg(&job.id)
+                .arg(now_ms())
+                .arg(errors_json(errors))
+                .arg(&job.uuid)
+                .arg(reason)
+                .invoke_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn release<'a>(
+        &'a self,
+        worker: &'a str,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<(), InboxError>> {
+        Box::pin(async move {
+            let _: i64 = self
+                .scripts
+                .release
+                .key(self.key("stream"))
+                .arg(GROUP)
+                .arg(worker)
+                .arg(&job.id)
+                .arg(&job.uuid)
+                .invoke_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        })
+    }
+
+    fn dead_letters(&self, limit: usize) -> BoxFuture<'_, Result<Vec<DeadLetter>, InboxError>> {
+        Box::pin(async move {
+            if limit == 0 {
+                return Ok(Vec::new());
+            }
+            let rows: Vec<Vec<Value>> = self
+                .scripts
+                .dead_letters
+                .key(self.key("dead"))
+                .arg(limit)
+                .arg(&self.prefix)
+                .invoke_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            Ok(rows
+                .iter()
+                .map(|row| DeadLetter {
+                    uuid: text(row.first()).unwrap_or_default(),
+                    event: text(row.get(1)).unwrap_or_default(),
+                    received_at: from_ms(number(row.get(2))),
+                    dead_at: from_ms(number(row.get(3))),
+                    attempts: u32::try_from(number(row.get(4))).unwrap_or(u32::MAX),
+                    reason: text(row.get(5)).unwrap_or_default(),
+                    errors: text(row.get(6))
+                        .and_then(|json| serde_json::from_str(&json).ok())
+                        .unwrap_or_default(),
+                })
+                .collect())
+        })
+    }
+
+    fn revive<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<bool, InboxError>> {
+        Box::pin(async move {
+            let revived: i64 = self
+                .scripts
+                .revive
+                .key(self.key("dead"))
+                .key(self.delivery_key(uuid))
+                .key(self.key("stream"))
+                .key(self.key("counts"))
+                .arg(uuid)
+                .arg(now_ms())
+                .invoke_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            Ok(revived == 1)
+        })
+    }
+
+    fn discard<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<bool, InboxError>> {
+        Box::pin(async move {
+            let discarded: i64 = self
+                .scripts
+                .discard
+                .key(self.key("dead"))
+                .key(self.delivery_key(uuid))
+                .key(self.key("counts"))
+                .arg(uuid)
+                .invoke_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            Ok(discarded == 1)
+        })
+    }
+
+    fn stats(&self) -> BoxFuture<'_, Result<InboxStats, InboxError>> {
+        Box::pin(async move {
+            let counts: Vec<Option<i64>> = redis::cmd("HMGET")
+                .arg(self.key("counts"))
+                .arg("entries")
+                .arg("bytes")
+                .arg("dead")
+                .query_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            let count = |index: usize| {
+                counts
+                    .get(index)
+                    .copied()
+                    .flatten()
+                    .map_or(0, |n| u64::try_from(n).unwrap_or(0))
+            };
+            let (entries, bytes, dead) = (count(0), count(1), count(2));
+            Ok(InboxStats {
+                pending: entries.saturating_sub(dead),
+                dead_letters: dead,
+                bytes,
+            })
+        })
+    }
+
+    fn idempotency_store(&self) -> Arc<dyn IdempotencyStore> {
+        self.store.clone()
+    }
+
+    fn describe(&self) -> String {
+        format!("redis:{}", self.url)
+    }
+}
