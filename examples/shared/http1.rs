@@ -31,7 +31,8 @@ pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Accepts connections on `listener` until `shutdown` completes, each served by `service`
-/// in a task of its own; then waits up to [`DRAIN_TIMEOUT`] for the requests in flight.
+/// in a task of its own; then lets the requests in flight finish, for up to
+/// [`DRAIN_TIMEOUT`], and closes every connection.
 ///
 /// The accept loop itself runs in a runtime task, not in the future `main` blocks on: on
 /// tokio's multi-threaded runtime that future runs on the main thread, which would hand
@@ -55,6 +56,9 @@ where
     let accepting = tokio::spawn(async move {
         let mut shutdown = std::pin::pin!(shutdown);
         let mut connections = tokio::task::JoinSet::new();
+        // On shutdown, each connection finishes the request it is serving, then closes
+        // (an idle keep-alive connection at once).
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         loop {
             let accepted = tokio::select! {
                 accepted = listener.accept() => accepted,
@@ -71,22 +75,21 @@ where
                 }
             };
             let service = service.clone();
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .serve_connection(TokioIo::new(stream), service);
+            let connection = graceful.watch(connection);
             connections.spawn(async move {
-                let connection = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
-                    .max_buf_size(MAX_HEAD_BYTES)
-                    .serve_connection(TokioIo::new(stream), service);
                 if let Err(error) = connection.await {
                     eprintln!("connection closed: {error}");
                 }
             });
         }
         drop(listener);
-        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
-            while connections.join_next().await.is_some() {}
-        });
-        let _ = drained.await;
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+        connections.abort_all();
     });
     accepting.await.map_err(std::io::Error::other)
 }

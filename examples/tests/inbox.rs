@@ -185,7 +185,12 @@ async fn crash_test(test: &str, envs: Vec<(&'static str, String)>) {
     let mut seen_in: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (run, log) in logs.iter().enumerate() {
         for (key, n) in runs(log) {
-            assert_eq!(n, 1, "{test}: {key:?} ran to success twice in one process");
+            assert_eq!(
+                n,
+                1,
+                "{test}: {key:?} ran to success twice in one process (run {run} of {})",
+                logs.len()
+            );
             seen_in.entry(key).or_default().push(run);
         }
     }

@@ -160,3 +160,64 @@ async fn unreachable_redis_answers_503() {
         "answered before Postal's timeout"
     );
 }
+
+/// A stored record that cannot be read (a body that does not parse, or none) is
+/// dead-lettered with its reason; the good ones beside it run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_records_are_dead_lettered_with_their_reason() {
+    let Some(url) = redis_support::url() else {
+        return;
+    };
+    let prefix = dedupe_support::fresh("test:inbox:damaged:");
+    let inbox = Inbox::connect_redis(&url, quick().key_prefix(prefix.clone()))
+        .await
+        .unwrap();
+    let (good, not_json, no_body) = (uuid("damaged", 0), uuid("damaged", 1), uuid("damaged", 2));
+    for uuid in [&good, &not_json, &no_body] {
+        push(&inbox, uuid).await.unwrap();
+    }
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(format!("{prefix}:d:{not_json}"))
+        .arg("body")
+        .arg("{no")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("HDEL")
+        .arg(format!("{prefix}:d:{no_body}"))
+        .arg("body")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+
+    let lab = std::sync::Arc::new(Lab::default());
+    let workers = inbox.start(&dispatcher(lab.clone())).unwrap();
+    eventually(
+        Duration::from_secs(10),
+        "two dead letters and the good one run",
+        || async {
+            let stats = inbox.stats().await.unwrap();
+            stats.pending == 0 && stats.dead_letters == 2
+        },
+    )
+    .await;
+    assert_eq!(lab.runs("steady", &good), 1);
+    let dead = inbox.dead_letters(10).await.unwrap();
+    let reason = |uuid: &str| {
+        dead.iter()
+            .find(|letter| letter.uuid == uuid)
+            .map(|letter| letter.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason(&not_json).starts_with("unreadable record: the stored body does not parse"),
+        "{dead:?}"
+    );
+    assert!(
+        reason(&no_body).starts_with("unreadable record: no stored body"),
+        "{dead:?}"
+    );
+    workers.shutdown(Duration::from_secs(5)).await;
+}

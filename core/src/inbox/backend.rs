@@ -63,4 +63,9 @@ pub(crate) trait Backend: Send + Sync + 'static {
     fn idempotency_store(&self) -> Arc<dyn IdempotencyStore>;
     /// What to call the store in logs: `sqlite:<path>` or `redis`.
     fn describe(&self) -> String;
+    /// A worker stopped (shutdown): forget it, if the store keeps track of workers.
+    fn worker_stopped<'a>(&'a self, worker: &'a str) -> BoxFuture<'a, ()> {
+        let _ = worker;
+        Box::pin(std::future::ready(()))
+    }
 }

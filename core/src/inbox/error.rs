@@ -36,7 +36,7 @@ pub enum InboxError {
     #[error(
         "the inbox at {} has schema version {found}, and this version of postal-hooks reads version {expected}{}",
         path.display(),
-        if *found > *expected { ": it was written by a newer postal-hooks; upgrade, or point POSTAL_HOOKS_INBOX at a new path" } else { "" }
+        if *found > *expected { ": it was written by a newer postal-hooks; upgrade, or point POSTAL_HOOKS_INBOX at a new path" } else { ": not a version any postal-hooks wrote; point POSTAL_HOOKS_INBOX at a new path" }
     )]
     Schema {
         /// The inbox path.

@@ -27,11 +27,16 @@
 //! succeeded. With an inbox, it means the delivery is stored: the handlers run later, and
 //! a failure is retried by us for days instead of by Postal for 36 minutes.
 //!
-//! **Exactly once.** A handler that succeeded is recorded as done, durably, before the
-//! delivery is acknowledged, and is never run again for that uuid: not on a retry, not
-//! after a crash. A process killed in the instant between a handler's return and that
-//! record runs the handler again on restart (at least once, as any queue): keep handlers
-//! idempotent where the downstream allows.
+//! **Exactly once, up to a crash.** A handler that succeeded is recorded as done for its
+//! uuid, and is not run again for it: not on a retry of the delivery, not on Postal's
+//! retry of it, not after a restart. The record is written when the delivery is settled
+//! (acknowledged, retried or dead-lettered), or earlier, as soon as a later handler
+//! awaits I/O; it survives a crash of the process (the embedded inbox writes it to
+//! SQLite's WAL without waiting for the fsync, so a power loss may lose it). A process
+//! killed between a handler's return and that record runs the handler again on restart:
+//! at most the one delivery each worker was running. Exactly once for a side effect
+//! across `kill -9` needs the downstream's help: keep handlers idempotent where it
+//! allows (Postal's uuid is a natural idempotency key).
 //!
 //! **Where it lives.**
 //! - A directory ([`Inbox::open`], `POSTAL_HOOKS_INBOX=/var/lib/app/inbox`): one SQLite
@@ -40,9 +45,11 @@
 //!   commit).
 //! - Redis ([`Inbox::connect_redis`], `POSTAL_HOOKS_INBOX=redis`, feature `redis`),
 //!   shared by replicas: a stream with a consumer group; a replica that dies leaves its
-//!   pending entries to be claimed by another after the lease (`XAUTOCLAIM`); retries
-//!   wait in a sorted set. A delivery is acknowledged once Redis has it; for it to survive
-//!   a crash of Redis itself, run Redis with `appendonly yes` and `appendfsync always`.
+//!   pending entries to be claimed by another after the lease (`XPENDING … IDLE` and
+//!   `XCLAIM`); retries wait in a sorted set; each operation is one Lua script. It needs
+//!   Redis 6.2 or newer, and one Redis (not a Cluster). A delivery is acknowledged once
+//!   Redis has it; for it to survive a crash of Redis itself, run Redis with
+//!   `appendonly yes` and `appendfsync always`.
 //!
 //! ```
 //! use postal_hooks::inbox::{Inbox, InboxSettings};
@@ -138,7 +145,8 @@ impl Inbox {
     ///
     /// # Errors
     ///
-    /// [`InboxError::Unavailable`] when the URL is invalid or Redis does not answer.
+    /// [`InboxError::Unavailable`] when the URL is invalid, Redis does not answer, or it
+    /// is older than 6.2.
     #[cfg(feature = "redis")]
     #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
     pub async fn connect_redis(url: &str, settings: InboxSettings) -> Result<Inbox, InboxError> {
@@ -147,12 +155,14 @@ impl Inbox {
     }
 
     /// Stores a verified delivery: `envelope`, and `body`, the raw bytes it was parsed
-    /// from. Returns once the write is durable.
+    /// from ([`Receiver::with_inbox`](crate::Receiver::with_inbox) does both). Returns once
+    /// the write is durable. `envelope` must be `body` parsed: a worker may run either.
     ///
     /// # Errors
     ///
     /// [`InboxError::Full`] at the bounds; [`InboxError::Unavailable`] when the storage
-    /// fails. Answer either with 503, so Postal retries.
+    /// fails; [`InboxError::Closed`] when the embedded inbox's database thread has
+    /// stopped. Answer each with 503, so Postal retries.
     pub async fn push(&self, envelope: Envelope, body: &[u8]) -> Result<Pushed, InboxError> {
         let pushed = self
             .backend
@@ -175,7 +185,7 @@ impl Inbox {
     ///
     /// # Errors
     ///
-    /// The I/O error when a runtime of their own cannot be started.
+    /// [`InboxError::Unavailable`] when a runtime of their own cannot be started.
     pub fn start(&self, dispatcher: &Dispatcher) -> Result<Workers, InboxError> {
         let dispatcher =
             dispatcher.with_store(self.backend.idempotency_store(), self.settings.lease);

@@ -71,7 +71,8 @@ pub struct DeadLetter {
     pub dead_at: SystemTime,
     /// Attempts made.
     pub attempts: u32,
-    /// Why: `"retried past the maximum age"`, or what is wrong with the record.
+    /// Why: `failed for <N>s, past the maximum age of <M>s`, or, for a record that cannot
+    /// be read, `unreadable record: …` and what is wrong with it.
     pub reason: String,
     /// Each failing handler's last error.
     pub errors: Vec<HandlerFailure>,

@@ -99,7 +99,9 @@ impl InboxSettings {
     }
 
     /// The most body bytes kept (pending and dead-lettered); as
-    /// [`max_entries`](Self::max_entries), 503 past it.
+    /// [`max_entries`](Self::max_entries), 503 past it. Keep it well above the receiver's
+    /// body limit (1 MiB by default): a body larger than this is refused until it is
+    /// raised.
     #[must_use]
     pub fn max_bytes(mut self, bytes: u64) -> Self {
         self.max_bytes = bytes;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
+use tracing::Instrument;
 
 use super::backend::Backend;
 use super::record::{HandlerFailure, Job, Taken, now_ms, to_ms};
@@ -30,13 +31,25 @@ pub(super) struct Shared {
 
 /// A worker's loop, until shutdown.
 pub(super) async fn run(shared: Arc<Shared>, name: String) {
+    work(&shared, &name).await;
+    shared.backend.worker_stopped(&name).await;
+}
+
+async fn work(shared: &Shared, name: &str) {
     let mut stopping = shared.stopping.clone();
     loop {
         if *stopping.borrow() {
             return;
         }
-        match shared.backend.take(&name, shared.settings.lease).await {
-            Ok(Taken::Job(job)) => process(&shared, &name, *job).await,
+        match shared.backend.take(name, shared.settings.lease).await {
+            Ok(Taken::Job(job)) => {
+                let span = tracing::info_span!(
+                    "postal_hooks.inbox",
+                    uuid = %job.uuid,
+                    attempt = job.attempts + 1
+                );
+                process(shared, name, *job).instrument(span).await;
+            }
             Ok(Taken::Idle(wait)) => {
                 // A push between the look and this wait left a permit: no delivery waits
                 // for the poll interval.
@@ -58,17 +71,14 @@ pub(super) async fn run(shared: Arc<Shared>, name: String) {
 }
 
 /// Runs one delivery to its end, or gives it back when shutdown's grace runs out.
-async fn process(shared: &Shared, worker: &str, job: Job) {
-    let span =
-        tracing::info_span!("postal_hooks.inbox", uuid = %job.uuid, attempt = job.attempts + 1);
-    let _entered = span.enter();
+async fn process(shared: &Shared, worker: &str, mut job: Job) {
     let backend = &*shared.backend;
     if let Some(reason) = &job.damaged {
         tracing::error!(%reason, "dead-lettering an unreadable inbox record");
         log_failure(backend.dead_letter(worker, &job, reason, &[]).await);
         return;
     }
-    let parsed = match job.envelope.clone() {
+    let parsed = match job.envelope.take() {
         Some(envelope) => Ok(envelope),
         None => Envelope::parse(&job.body),
     };

@@ -58,8 +58,10 @@ impl Workers {
     /// the ones still running then (due again at once, their attempt not counted), and
     /// returns once every worker has stopped.
     ///
-    /// A delivery given back runs again on the next start, or at once on another replica;
-    /// the handlers that had succeeded are skipped then.
+    /// A delivery given back runs again on the next start, or on another replica (the
+    /// embedded inbox at once; Redis once the delivery's idempotency claim has run out,
+    /// within a lease). Handlers that succeeded before an `async` handler awaited are
+    /// skipped then; those of the delivery cut short after that, and it, run again.
     pub async fn shutdown(mut self, grace: Duration) {
         let _ = self.grace.send(grace);
         let _ = self.stopping.send(true);

@@ -39,6 +39,7 @@ struct Scripts {
     revive: Script,
     discard: Script,
     dead_letters: Script,
+    forget_consumer: Script,
 }
 
 /// The Redis inbox.
@@ -48,6 +49,8 @@ pub(crate) struct RedisBackend {
     store: Arc<RedisStore>,
     url: String,
     prefix: String,
+    /// How long done sets are kept, in ms (set again when a dead letter is revived).
+    retention_ms: u64,
     max_entries: u64,
     max_bytes: u64,
 }
@@ -67,6 +70,7 @@ impl RedisBackend {
         let mut connection = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(unavailable)?;
+        check_version(&mut connection).await?;
         let created: Result<Value, RedisError> = redis::cmd("XGROUP")
             .arg("CREATE")
             .arg(format!("{}:stream", settings.key_prefix))
@@ -81,28 +85,32 @@ impl RedisBackend {
             return Err(unavailable(error));
         }
         // Done records live as long as a delivery may still be retried, and an hour more
-        // for Postal's own retries of a delivery already finished.
+        // for Postal's own retries of a delivery already finished; a dead letter's, as long
+        // as the dead letter (the scripts `PERSIST` them).
+        let retention = settings.retry_max_age.saturating_add(DEFAULT_RETENTION);
         let store = RedisStore::new(url)
             .map_err(|error| InboxError::Unavailable(SharedError::new(error)))?
             .with_prefix(format!("{}:dedupe", settings.key_prefix))
-            .with_retention(settings.retry_max_age.saturating_add(DEFAULT_RETENTION));
+            .with_retention(retention);
         Ok(RedisBackend {
             connection,
             scripts: Scripts {
                 push: Script::new(scripts::PUSH),
                 take: Script::new(scripts::TAKE),
                 keep_alive: Script::new(&scripts::keep_alive()),
-                ack: Script::new(scripts::ACK),
+                ack: Script::new(&scripts::ack()),
                 retry: Script::new(&scripts::retry()),
                 dead_letter: Script::new(&scripts::dead_letter()),
                 release: Script::new(&scripts::release()),
                 revive: Script::new(scripts::REVIVE),
                 discard: Script::new(scripts::DISCARD),
                 dead_letters: Script::new(scripts::DEAD_LETTERS),
+                forget_consumer: Script::new(scripts::FORGET_CONSUMER),
             },
             store: Arc::new(store),
             url: url.to_owned(),
             prefix: settings.key_prefix.clone(),
+            retention_ms: to_ms(retention),
             max_entries: settings.max_entries,
             max_bytes: settings.max_bytes,
         })
@@ -119,6 +127,44 @@ impl RedisBackend {
     fn delivery_key(&self, uuid: &str) -> String {
         format!("{}:d:{uuid}", self.prefix)
     }
+
+    /// The idempotency store's done set for `uuid` (`RedisStore`'s key under its prefix).
+    fn done_key(&self, uuid: &str) -> String {
+        format!("{}:dedupe:{{{uuid}}}:done", self.prefix)
+    }
+}
+
+/// The oldest Redis the inbox runs on: 6.2, for `XPENDING … IDLE` and `XCLAIM` as the
+/// scripts use them.
+const MIN_REDIS: (u32, u32) = (6, 2);
+
+/// Refuses a Redis older than [`MIN_REDIS`], whose scripts would fail on every take while
+/// pushes still succeeded.
+async fn check_version(connection: &mut ConnectionManager) -> Result<(), InboxError> {
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query_async(connection)
+        .await
+        .map_err(unavailable)?;
+    let version = info
+        .lines()
+        .find_map(|line| line.strip_prefix("redis_version:"))
+        .unwrap_or("0")
+        .trim()
+        .to_owned();
+    let mut parts = version
+        .split('.')
+        .map(|part| part.parse::<u32>().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if found < MIN_REDIS {
+        return Err(InboxError::Unavailable(SharedError::new(
+            std::io::Error::other(format!(
+                "Redis {version} is too old for the inbox, which needs {}.{} or newer",
+                MIN_REDIS.0, MIN_REDIS.1
+            )),
+        )));
+    }
+    Ok(())
 }
 
 fn errors_json(errors: &[HandlerFailure]) -> String {
@@ -252,7 +298,7 @@ impl Backend for RedisBackend {
         _lease: Duration,
     ) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
-            let _: i64 = self
+            let held: i64 = self
                 .scripts
                 .keep_alive
                 .key(self.key("stream"))
@@ -262,11 +308,18 @@ impl Backend for RedisBackend {
                 .invoke_async(&mut self.connection())
                 .await
                 .map_err(unavailable)?;
+            if held == 0 {
+                return Err(InboxError::Unavailable(SharedError::new(
+                    std::io::Error::other(
+                        "the lease ran out and another worker took the delivery over; its idempotency claim keeps the two from running a handler twice",
+                    ),
+                )));
+            }
             Ok(())
         })
     }
 
-    fn ack<'a>(&'a self, _worker: &'a str, job: &'a Job) -> BoxFuture<'a, Result<(), InboxError>> {
+    fn ack<'a>(&'a self, worker: &'a str, job: &'a Job) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
             let _: i64 = self
                 .scripts
@@ -275,6 +328,7 @@ impl Backend for RedisBackend {
                 .key(self.delivery_key(&job.uuid))
                 .key(self.key("counts"))
                 .arg(GROUP)
+                .arg(worker)
                 .arg(&job.id)
                 .invoke_async(&mut self.connection())
                 .await
@@ -325,6 +379,7 @@ impl Backend for RedisBackend {
                 .key(self.key("dead"))
                 .key(self.delivery_key(&job.uuid))
                 .key(self.key("counts"))
+                .key(self.done_key(&job.uuid))
                 .arg(GROUP)
                 .arg(worker)
                 .arg(&job.id)
@@ -400,8 +455,10 @@ impl Backend for RedisBackend {
                 .key(self.delivery_key(uuid))
                 .key(self.key("stream"))
                 .key(self.key("counts"))
+                .key(self.done_key(uuid))
                 .arg(uuid)
                 .arg(now_ms())
+                .arg(self.retention_ms)
                 .invoke_async(&mut self.connection())
                 .await
                 .map_err(unavailable)?;
@@ -417,6 +474,7 @@ impl Backend for RedisBackend {
                 .key(self.key("dead"))
                 .key(self.delivery_key(uuid))
                 .key(self.key("counts"))
+                .key(self.done_key(uuid))
                 .arg(uuid)
                 .invoke_async(&mut self.connection())
                 .await
@@ -453,6 +511,22 @@ impl Backend for RedisBackend {
 
     fn idempotency_store(&self) -> Arc<dyn IdempotencyStore> {
         self.store.clone()
+    }
+
+    fn worker_stopped<'a>(&'a self, worker: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let forgot: Result<i64, RedisError> = self
+                .scripts
+                .forget_consumer
+                .key(self.key("stream"))
+                .arg(GROUP)
+                .arg(worker)
+                .invoke_async(&mut self.connection())
+                .await;
+            if let Err(error) = forgot {
+                tracing::warn!(%error, worker, "cannot remove a stopped worker from the consumer group");
+            }
+        })
     }
 
     fn describe(&self) -> String {

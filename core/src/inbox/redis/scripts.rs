@@ -3,7 +3,10 @@
 //! uuid; consumer group `workers`), `P:d:<uuid>` (a hash: event, body, received_at, since,
 //! attempts, size, errors, reason, dead_at), `P:retry` (sorted set: uuid by due time),
 //! `P:dead` (sorted set: uuid by dead-letter time), `P:counts` (hash: entries, bytes,
-//! dead).
+//! dead); and the idempotency store's done sets under `P:dedupe`.
+//!
+//! Scripts build some keys from the prefix (`TAKE`, `DEAD_LETTERS`), so the inbox needs
+//! one Redis, not a Cluster.
 
 /// KEYS: d, stream, counts. ARGV: uuid, event, body, now, max entries, max bytes.
 /// `{1}` stored, `{0}` already kept, `{-1, entries, bytes}` full.
@@ -23,8 +26,9 @@ redis.call('HINCRBY', KEYS[3], 'bytes', size)
 return {1}
 ";
 
-/// Moves due retries into the stream, then claims an entry a dead consumer left idle
-/// past the lease (`XAUTOCLAIM`), else reads a new one (`XREADGROUP`).
+/// Moves due retries into the stream, then claims the oldest entry a dead consumer left
+/// idle past the lease (`XPENDING … IDLE`, then `XCLAIM`: Redis's own hand-over of a
+/// consumer's pending entries), else reads a new one (`XREADGROUP`).
 /// KEYS: stream, retry. ARGV: group, consumer, lease ms, now, prefix.
 /// `{1, id, uuid, body, attempts, since}`, or `{0, next due or ''}`.
 pub(super) const TAKE: &str = r"
@@ -33,7 +37,16 @@ for _, uuid in ipairs(due) do
   redis.call('ZREM', KEYS[2], uuid)
   redis.call('XADD', KEYS[1], '*', 'uuid', uuid)
 end
-local entries = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], '0-0', 'COUNT', 1)[2]
+local entries = {}
+local idle = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', '+', 1)
+if #idle == 1 then
+  entries = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], idle[1][1])
+  if #entries == 0 or entries[1] == false then
+    -- Deleted from the stream while pending: nothing to run; off the pending list.
+    redis.call('XACK', KEYS[1], ARGV[1], idle[1][1])
+    entries = {}
+  end
+end
 if #entries == 0 then
   local read = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '>')
   if read then entries = read[1][2] end
@@ -72,17 +85,23 @@ return 0"
     )
 }
 
-/// KEYS: stream, d, counts. ARGV: group, id. Done: the entry and the delivery go.
-pub(super) const ACK: &str = r"
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-redis.call('XDEL', KEYS[1], ARGV[2])
+/// KEYS: stream, d, counts. ARGV: group, consumer, id. Done: the entry and the delivery
+/// go; nothing happens when another consumer took the entry over (this one's lease ran
+/// out): the other settles it.
+pub(super) fn ack() -> String {
+    format!(
+        "{OWNS}
+if not owns(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return 0 end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
 local size = tonumber(redis.call('HGET', KEYS[2], 'size') or '0')
 if redis.call('DEL', KEYS[2]) == 1 then
   redis.call('HINCRBY', KEYS[3], 'entries', -1)
   redis.call('HINCRBY', KEYS[3], 'bytes', -size)
 end
-return 1
-";
+return 1"
+    )
+}
 
 /// KEYS: stream, retry, d. ARGV: group, consumer, id, due, errors, uuid.
 pub(super) fn retry() -> String {
@@ -98,7 +117,9 @@ return 1"
     )
 }
 
-/// KEYS: stream, dead, d, counts. ARGV: group, consumer, id, now, errors, uuid, reason.
+/// KEYS: stream, dead, d, counts, done. ARGV: group, consumer, id, now, errors, uuid,
+/// reason. The done set is kept as long as the dead letter (`PERSIST`), so a retry from
+/// the dead letters, however late, skips the handlers that had succeeded.
 pub(super) fn dead_letter() -> String {
     format!(
         "{OWNS}
@@ -113,6 +134,7 @@ redis.call('HINCRBY', KEYS[3], 'attempts', 1)
 redis.call('HSET', KEYS[3], 'errors', ARGV[5], 'reason', ARGV[7], 'dead_at', ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[6])
 redis.call('HINCRBY', KEYS[4], 'dead', 1)
+redis.call('PERSIST', KEYS[5])
 return 1"
     )
 }
@@ -129,9 +151,11 @@ return 1"
     )
 }
 
-/// KEYS: dead, d, stream, counts. ARGV: uuid, now.
+/// KEYS: dead, d, stream, counts, done. ARGV: uuid, now, retention in ms (for the done
+/// set again, from now).
 pub(super) const REVIVE: &str = r"
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('PEXPIRE', KEYS[5], ARGV[3])
 redis.call('HSET', KEYS[2], 'since', ARGV[2], 'attempts', 0)
 redis.call('HDEL', KEYS[2], 'reason', 'dead_at')
 redis.call('XADD', KEYS[3], '*', 'uuid', ARGV[1])
@@ -139,9 +163,10 @@ redis.call('HINCRBY', KEYS[4], 'dead', -1)
 return 1
 ";
 
-/// KEYS: dead, d, counts. ARGV: uuid.
+/// KEYS: dead, d, counts, done. ARGV: uuid.
 pub(super) const DISCARD: &str = r"
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[4])
 local size = tonumber(redis.call('HGET', KEYS[2], 'size') or '0')
 redis.call('DEL', KEYS[2])
 redis.call('HINCRBY', KEYS[3], 'entries', -1)
@@ -160,4 +185,13 @@ for _, uuid in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
   table.insert(out, {uuid, d[1] or '', d[2] or '0', d[3] or '0', d[4] or '0', d[5] or '', d[6] or '[]'})
 end
 return out
+";
+
+/// KEYS: stream. ARGV: group, consumer. Removes a stopping worker's consumer from the
+/// group when it holds nothing (what it holds stays for another to claim).
+pub(super) const FORGET_CONSUMER: &str = r"
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) == 0 then
+  return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+end
+return -1
 ";

@@ -8,7 +8,7 @@ mod store;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{OptionalExtension, params};
@@ -76,6 +76,32 @@ fn errors_json(errors: &[HandlerFailure]) -> String {
     serde_json::to_string(errors).unwrap_or_else(|_| "[]".to_owned())
 }
 
+impl SqliteBackend {
+    /// Ends a worker's hold on `job` with `write` (one statement), given the successes its
+    /// delivery ended with. The lease ends only once that is committed; if the commit
+    /// fails, the successes are kept for the delivery's next run (which skips them) and
+    /// the lease runs out by itself.
+    async fn settle(
+        &self,
+        job: &Job,
+        durable: bool,
+        write: impl FnOnce(&mut Ctx<'_>, i64, &[String]) -> Result<(), InboxError> + Send + 'static,
+    ) -> Result<(), InboxError> {
+        let id = row_id(job);
+        let succeeded = self.store.take_finished(&job.uuid);
+        let kept = succeeded.clone();
+        let result = self
+            .writer
+            .call(durable, move |ctx: &mut Ctx<'_>| write(ctx, id, &succeeded))
+            .await;
+        match &result {
+            Ok(()) => self.leases.end(id),
+            Err(_) => self.store.restore_finished(&job.uuid, kept),
+        }
+        result
+    }
+}
+
 impl Backend for SqliteBackend {
     fn push<'a>(&'a self, delivery: NewDelivery<'a>) -> BoxFuture<'a, Result<Pushed, InboxError>> {
         let uuid = delivery.envelope.uuid().to_owned();
@@ -83,6 +109,10 @@ impl Backend for SqliteBackend {
         let body = delivery.body.to_vec();
         let (max_entries, max_bytes) = (self.max_entries, self.max_bytes);
         let (leases, lease) = (self.leases.clone(), to_ms(self.lease));
+        // The lease taken in the transaction, so that no worker takes the row from the
+        // database before it is handed off; ended again if the commit fails.
+        let leased_in_tx = Arc::new(std::sync::Mutex::new(None));
+        let leased_out = leased_in_tx.clone();
         let stored = self.writer.call(true, move |ctx: &mut Ctx<'_>| {
             let size = body.len() as u64;
             let counts = *ctx.counts;
@@ -136,19 +166,29 @@ impl Backend for SqliteBackend {
             }
             ctx.counts.entries += 1;
             ctx.counts.bytes += size;
-            // A fresh delivery goes to a worker straight from here once committed: leased
-            // now, so no worker takes it from the database meanwhile.
+            // A fresh delivery goes to a worker straight from the request, once committed:
+            // leased here, inside the transaction, so no worker takes it from the database
+            // meanwhile (a lease taken after the commit could come after a worker had taken,
+            // run and settled it, and hand it off a second time).
             let handoff = inserted.and_then(|id| {
                 let now = now_ms();
-                leases
-                    .take(id, now.saturating_add(lease), now)
-                    .map(|number| (id, now, number))
+                let number = leases.take(id, now.saturating_add(lease), now)?;
+                *leased_in_tx.lock().unwrap_or_else(PoisonError::into_inner) = Some(id);
+                Some((id, now, number))
             });
             Ok((Pushed::Queued, handoff))
         });
         Box::pin(async move {
             let body = delivery.body;
-            let (pushed, handoff) = match stored.await? {
+            let stored = stored.await;
+            if stored.is_err() {
+                // Not stored: the row id may be used again; its lease must not hold it.
+                let leased = *leased_out.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(id) = leased {
+                    self.leases.end(id);
+                }
+            }
+            let (pushed, handoff) = match stored? {
                 (Pushed::Queued, handoff) => (Pushed::Queued, handoff),
                 (other, _) => return Ok(other),
             };
@@ -226,14 +266,11 @@ impl Backend for SqliteBackend {
     }
 
     fn ack<'a>(&'a self, _worker: &'a str, job: &'a Job) -> BoxFuture<'a, Result<(), InboxError>> {
-        let (id, size) = (row_id(job), job.body.len());
-        let succeeded = self.store.take_finished(&job.uuid);
-        let leases = self.leases.clone();
+        let size = job.body.len();
         // Waited for: a worker takes its next delivery only once this one is recorded, so
         // a crash re-runs at most the one delivery per worker it was running.
-        Box::pin(self.writer.call(false, move |ctx: &mut Ctx<'_>| {
-            leases.end(id);
-            settle_handled(ctx, (id, size), &succeeded)
+        Box::pin(self.settle(job, false, move |ctx, id, succeeded| {
+            settle_handled(ctx, (id, size), succeeded)
         }))
     }
 
@@ -244,19 +281,15 @@ impl Backend for SqliteBackend {
         due_ms: u64,
         errors: &'a [HandlerFailure],
     ) -> BoxFuture<'a, Result<(), InboxError>> {
-        let id = row_id(job);
         let errors = errors_json(errors);
-        let succeeded = self.store.take_finished(&job.uuid);
-        let leases = self.leases.clone();
-        Box::pin(self.writer.call(false, move |ctx: &mut Ctx<'_>| {
-            leases.end(id);
+        Box::pin(self.settle(job, false, move |ctx, id, succeeded| {
             ctx.db
                 .prepare_cached(&format!(
-                    "UPDATE deliveries SET done = {}, attempts = attempts + 1, due_at = ?2, errors = ?3 WHERE id = ?1",
+                    "UPDATE deliveries SET done = {}, attempts = attempts + 1, due_at = ?2, errors = ?3 WHERE id = ?1 AND dead_at IS NULL AND done_at IS NULL",
                     store::APPEND_DONE_4
                 ))
                 .and_then(|mut statement| {
-                    statement.execute(params![id, sql_int(due_ms), errors, store::joined(&succeeded)])
+                    statement.execute(params![id, sql_int(due_ms), errors, store::joined(succeeded)])
                 })
                 .map_err(sqlite_error)?;
             Ok(())
@@ -270,17 +303,13 @@ impl Backend for SqliteBackend {
         reason: &'a str,
         errors: &'a [HandlerFailure],
     ) -> BoxFuture<'a, Result<(), InboxError>> {
-        let id = row_id(job);
         let errors = errors_json(errors);
         let reason = reason.to_owned();
-        let succeeded = self.store.take_finished(&job.uuid);
-        let leases = self.leases.clone();
-        Box::pin(self.writer.call(true, move |ctx: &mut Ctx<'_>| {
-            leases.end(id);
+        Box::pin(self.settle(job, true, move |ctx, id, succeeded| {
             let changed = ctx
                 .db
                 .prepare_cached(&format!(
-                    "UPDATE deliveries SET done = {}, attempts = attempts + 1, dead_at = ?2, reason = ?3, errors = ?4 WHERE id = ?1 AND dead_at IS NULL",
+                    "UPDATE deliveries SET done = {}, attempts = attempts + 1, dead_at = ?2, reason = ?3, errors = ?4 WHERE id = ?1 AND dead_at IS NULL AND done_at IS NULL",
                     store::APPEND_DONE_5
                 ))
                 .and_then(|mut statement| {
@@ -289,7 +318,7 @@ impl Backend for SqliteBackend {
                         sql_int(now_ms()),
                         reason,
                         errors,
-                        store::joined(&succeeded)
+                        store::joined(succeeded)
                     ])
                 })
                 .map_err(sqlite_error)?;
@@ -303,13 +332,9 @@ impl Backend for SqliteBackend {
         _worker: &'a str,
         job: &'a Job,
     ) -> BoxFuture<'a, Result<(), InboxError>> {
-        let id = row_id(job);
-        let (uuid, succeeded) = (job.uuid.clone(), self.store.take_finished(&job.uuid));
-        let leases = self.leases.clone();
-        Box::pin(self.writer.call(false, move |ctx: &mut Ctx<'_>| {
-            store::record_in(ctx, &uuid, &succeeded)?;
-            leases.end(id);
-            Ok(())
+        let uuid = job.uuid.clone();
+        Box::pin(self.settle(job, false, move |ctx, _id, succeeded| {
+            store::record_in(ctx, &uuid, succeeded)
         }))
     }
 

@@ -40,6 +40,18 @@ impl SqliteStore {
         }
     }
 
+    /// Puts back successes whose transaction failed, for the delivery's next run.
+    pub(super) fn restore_finished(&self, uuid: &str, succeeded: Vec<String>) {
+        if !succeeded.is_empty() {
+            self.finished
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(uuid.to_owned())
+                .or_default()
+                .extend(succeeded);
+        }
+    }
+
     /// The successes `uuid`'s delivery ended with, for the transaction that settles it.
     pub(super) fn take_finished(&self, uuid: &str) -> Vec<String> {
         self.finished
@@ -62,8 +74,23 @@ impl SqliteStore {
         read_ahead.insert(uuid.to_owned(), done);
     }
 
-    /// The handlers recorded as done for `uuid`: read ahead, or read now.
+    /// The handlers recorded as done for `uuid` (read ahead, or read now), and those
+    /// whose record is still to be written.
     async fn done(&self, uuid: &str) -> Result<Vec<String>, StoreError> {
+        let mut done = self.recorded(uuid).await?;
+        if let Some(pending) = self
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(uuid)
+        {
+            done.extend(pending.iter().cloned());
+        }
+        Ok(done)
+    }
+
+    /// The handlers recorded as done for `uuid` in the database.
+    async fn recorded(&self, uuid: &str) -> Result<Vec<String>, StoreError> {
         let ahead = self
             .read_ahead
             .lock()

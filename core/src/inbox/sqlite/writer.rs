@@ -56,7 +56,7 @@ pub(super) struct Writer {
 impl Writer {
     /// Starts the thread that owns `connection`.
     pub(super) fn start(connection: Connection, retention: Duration) -> std::io::Result<Writer> {
-        let counts = read_counts(&connection).unwrap_or_default();
+        let counts = read_counts(&connection).map_err(std::io::Error::other)?;
         let (requests, receive) = channel();
         std::thread::Builder::new()
             .name("postal-hooks-inbox".into())
@@ -161,8 +161,15 @@ fn run_batch(
     // No savepoint per request: each makes at most one write, and a statement that fails
     // leaves nothing behind (SQLite undoes it), so one failing request cannot leave half
     // its work in the others' commit.
+    // Some errors (a full disk, an I/O error) roll back the whole transaction, not just
+    // the statement: the requests after it then fail with it, unrun.
     let mut finishers = Vec::with_capacity(batch.len());
+    let mut rolled_back = false;
     for request in batch {
+        if rolled_back {
+            finishers.push((request.work)(None).0);
+            continue;
+        }
         let saved = *counts;
         let (finish, ok) = (request.work)(Some(&mut Ctx {
             db: connection,
@@ -170,8 +177,15 @@ fn run_batch(
         }));
         if !ok {
             *counts = saved;
+            rolled_back = connection.is_autocommit();
         }
         finishers.push(finish);
+    }
+    if rolled_back {
+        let error = InboxError::Unavailable(SharedError::new(std::io::Error::other(
+            "the transaction was rolled back by SQLite after a failed statement",
+        )));
+        return (finishers, Some(error));
     }
     if prune {
         let cutoff = now_ms().saturating_sub(to_ms(retention));
