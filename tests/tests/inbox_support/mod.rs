@@ -331,3 +331,30 @@ pub async fn slow_handler_and_shutdown(inbox: Inbox) {
     );
     workers.shutdown(Duration::from_secs(5)).await;
 }
+
+/// Starts workers on an inbox holding `good` and `damaged` damaged records, waits until
+/// the damaged ones are dead letters and the good one ran, and gives each dead letter's
+/// reason by uuid.
+pub async fn reasons_of_damaged(
+    inbox: &Inbox,
+    good: &str,
+    damaged: u64,
+) -> std::collections::HashMap<String, String> {
+    let lab = std::sync::Arc::new(Lab::default());
+    let workers = inbox.start(&dispatcher(lab.clone())).unwrap();
+    eventually(
+        Duration::from_secs(10),
+        "the damaged records dead-lettered and the good one run",
+        || async {
+            let stats = inbox.stats().await.unwrap();
+            stats.pending == 0 && stats.dead_letters == damaged
+        },
+    )
+    .await;
+    assert_eq!(lab.runs("steady", good), 1);
+    workers.shutdown(Duration::from_secs(5)).await;
+    let dead = inbox.dead_letters(10).await.unwrap();
+    dead.into_iter()
+        .map(|letter| (letter.uuid, letter.reason))
+        .collect()
+}

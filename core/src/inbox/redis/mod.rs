@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, RedisError, Script, Value};
+use redis::{Client, FromRedisValue, RedisError, Script, ScriptInvocation, Value};
 
 use super::backend::Backend;
 use super::error::InboxError;
@@ -120,6 +120,17 @@ impl RedisBackend {
         self.connection.clone()
     }
 
+    /// Runs a script on the shared connection; a failure is [`InboxError::Unavailable`].
+    async fn invoke<T: FromRedisValue>(
+        &self,
+        invocation: &ScriptInvocation<'_>,
+    ) -> Result<T, InboxError> {
+        invocation
+            .invoke_async(&mut self.connection())
+            .await
+            .map_err(unavailable)
+    }
+
     fn key(&self, name: &str) -> String {
         format!("{}:{name}", self.prefix)
     }
@@ -202,20 +213,20 @@ impl Backend for RedisBackend {
         Box::pin(async move {
             let (uuid, event) = (delivery.envelope.uuid(), delivery.envelope.event().name());
             let reply: Vec<u64> = self
-                .scripts
-                .push
-                .key(self.delivery_key(uuid))
-                .key(self.key("stream"))
-                .key(self.key("counts"))
-                .arg(uuid)
-                .arg(event)
-                .arg(delivery.body)
-                .arg(now_ms())
-                .arg(self.max_entries)
-                .arg(self.max_bytes)
-                .invoke_async::<Vec<i64>>(&mut self.connection())
-                .await
-                .map_err(unavailable)?
+                .invoke::<Vec<i64>>(
+                    self.scripts
+                        .push
+                        .key(self.delivery_key(uuid))
+                        .key(self.key("stream"))
+                        .key(self.key("counts"))
+                        .arg(uuid)
+                        .arg(event)
+                        .arg(delivery.body)
+                        .arg(now_ms())
+                        .arg(self.max_entries)
+                        .arg(self.max_bytes),
+                )
+                .await?
                 .into_iter()
                 .map(|n| u64::try_from(n).unwrap_or(u64::MAX))
                 .collect();
@@ -241,18 +252,18 @@ impl Backend for RedisBackend {
         Box::pin(async move {
             let now = now_ms();
             let reply: Vec<Value> = self
-                .scripts
-                .take
-                .key(self.key("stream"))
-                .key(self.key("retry"))
-                .arg(GROUP)
-                .arg(worker)
-                .arg(to_ms(lease))
-                .arg(now)
-                .arg(&self.prefix)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(unavailable)?;
+                .invoke(
+                    self.scripts
+                        .take
+                        .key(self.key("stream"))
+                        .key(self.key("retry"))
+                        .arg(GROUP)
+                        .arg(worker)
+                        .arg(to_ms(lease))
+                        .arg(now)
+                        .arg(&self.prefix),
+                )
+                .await?;
             if number(reply.first()) == 0 {
                 let wait = match text(reply.get(1)).and_then(|due| due.parse::<f64>().ok()) {
                     Some(due) => Duration::from_millis((due as u64).saturating_sub(now)),
@@ -299,15 +310,15 @@ impl Backend for RedisBackend {
     ) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
             let held: i64 = self
-                .scripts
-                .keep_alive
-                .key(self.key("stream"))
-                .arg(GROUP)
-                .arg(worker)
-                .arg(&job.id)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(unavailable)?;
+                .invoke(
+                    self.scripts
+                        .keep_alive
+                        .key(self.key("stream"))
+                        .arg(GROUP)
+                        .arg(worker)
+                        .arg(&job.id),
+                )
+                .await?;
             if held == 0 {
                 return Err(InboxError::Unavailable(SharedError::new(
                     std::io::Error::other(
@@ -322,17 +333,17 @@ impl Backend for RedisBackend {
     fn ack<'a>(&'a self, worker: &'a str, job: &'a Job) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
             let _: i64 = self
-                .scripts
-                .ack
-                .key(self.key("stream"))
-                .key(self.delivery_key(&job.uuid))
-                .key(self.key("counts"))
-                .arg(GROUP)
-                .arg(worker)
-                .arg(&job.id)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(unavailable)?;
+                .invoke(
+                    self.scripts
+                        .ack
+                        .key(self.key("stream"))
+                        .key(self.delivery_key(&job.uuid))
+                        .key(self.key("counts"))
+                        .arg(GROUP)
+                        .arg(worker)
+                        .arg(&job.id),
+                )
+                .await?;
             Ok(())
         })
     }
@@ -346,20 +357,20 @@ impl Backend for RedisBackend {
     ) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
             let _: i64 = self
-                .scripts
-                .retry
-                .key(self.key("stream"))
-                .key(self.key("retry"))
-                .key(self.delivery_key(&job.uuid))
-                .arg(GROUP)
-                .arg(worker)
-                .arg(&job.id)
-                .arg(due_ms)
-                .arg(errors_json(errors))
-                .arg(&job.uuid)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(unavailable)?;
+                .invoke(
+                    self.scripts
+                        .retry
+                        .key(self.key("stream"))
+                        .key(self.key("retry"))
+                        .key(self.delivery_key(&job.uuid))
+                        .arg(GROUP)
+                        .arg(worker)
+                        .arg(&job.id)
+                        .arg(due_ms)
+                        .arg(errors_json(errors))
+                        .arg(&job.uuid),
+                )
+                .await?;
             Ok(())
         })
     }
@@ -373,23 +384,23 @@ impl Backend for RedisBackend {
     ) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
             let _: i64 = self
-                .scripts
-                .dead_letter
-                .key(self.key("stream"))
-                .key(self.key("dead"))
-                .key(self.delivery_key(&job.uuid))
-                .key(self.key("counts"))
-                .key(self.done_key(&job.uuid))
-                .arg(GROUP)
-                .arg(worker)
-                .arg(&job.id)
-                .arg(now_ms())
-                .arg(errors_json(errors))
-                .arg(&job.uuid)
-                .arg(reason)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(unavailable)?;
+                .invoke(
+                    self.scripts
+                        .dead_letter
+                        .key(self.key("stream"))
+                        .key(self.key("dead"))
+                        .key(self.delivery_key(&job.uuid))
+                        .key(self.key("counts"))
+                        .key(self.done_key(&job.uuid))
+                        .arg(GROUP)
+                        .arg(worker)
+                        .arg(&job.id)
+                        .arg(now_ms())
+                        .arg(errors_json(errors))
+                        .arg(&job.uuid)
+                        .arg(reason),
+                )
+                .await?;
             Ok(())
         })
     }
@@ -401,16 +412,16 @@ impl Backend for RedisBackend {
     ) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
             let _: i64 = self
-                .scripts
-                .release
-                .key(self.key("stream"))
-                .arg(GROUP)
-                .arg(worker)
-                .arg(&job.id)
-                .arg(&job.uuid)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(unavailable)?;
+                .invoke(
+                    self.scripts
+                        .release
+                        .key(self.key("stream"))
+                        .arg(GROUP)
+                        .arg(worker)
+                        .arg(&job.id)
+                        .arg(&job.uuid),
+                )
+                .await?;
             Ok(())
         })
     }
@@ -421,14 +432,14 @@ impl Backend for RedisBackend {
                 return Ok(Vec::new());
             }
             let rows: Vec<Vec<Value>> = self
-                .scripts
-                .dead_letters
-                .key(self.key("dead"))
-                .arg(limit)
-                .arg(&self.prefix)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(unavailable)?;
+                .invoke(
+                    self.scripts
+                        .dead_letters
+                        .key(self.key("dead"))
+                        .arg(limit)
+                        .arg(&self.prefix),
+                )
+                .await?;
             Ok(rows
                 .iter()
                 .map(|row| DeadLetter {
@@ -449,19 +460,19 @@ impl Backend for RedisBackend {
     fn revive<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<bool, InboxError>> {
         Box::pin(async move {
             let revived: i64 = self
-                .scripts
-                .revive
-                .key(self.key("dead"))
-                .key(self.delivery_key(uuid))
-                .key(self.key("stream"))
-                .key(self.key("counts"))
-                .key(self.done_key(uuid))
-                .arg(uuid)
-                .arg(now_ms())
-                .arg(self.retention_ms)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(unavailable)?;
+                .invoke(
+                    self.scripts
+                        .revive
+                        .key(self.key("dead"))
+                        .key(self.delivery_key(uuid))
+                        .key(self.key("stream"))
+                        .key(self.key("counts"))
+                        .key(self.done_key(uuid))
+                        .arg(uuid)
+                        .arg(now_ms())
+                        .arg(self.retention_ms),
+                )
+                .await?;
             Ok(revived == 1)
         })
     }
@@ -469,16 +480,16 @@ impl Backend for RedisBackend {
     fn discard<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<bool, InboxError>> {
         Box::pin(async move {
             let discarded: i64 = self
-                .scripts
-                .discard
-                .key(self.key("dead"))
-                .key(self.delivery_key(uuid))
-                .key(self.key("counts"))
-                .key(self.done_key(uuid))
-                .arg(uuid)
-                .invoke_async(&mut self.connection())
-                .await
-                .map_err(unavailable)?;
+                .invoke(
+                    self.scripts
+                        .discard
+                        .key(self.key("dead"))
+                        .key(self.delivery_key(uuid))
+                        .key(self.key("counts"))
+                        .key(self.done_key(uuid))
+                        .arg(uuid),
+                )
+                .await?;
             Ok(discarded == 1)
         })
     }

@@ -40,7 +40,8 @@ impl SqliteStore {
         }
     }
 
-    /// Puts back successes whose transaction failed, for the delivery's next run.
+    /// Keeps successes for the transaction that settles `uuid`'s delivery: from
+    /// [`IdempotencyStore::finish`], or put back after that transaction failed.
     pub(super) fn restore_finished(&self, uuid: &str, succeeded: Vec<String>) {
         if !succeeded.is_empty() {
             self.finished
@@ -254,14 +255,7 @@ impl IdempotencyStore for SqliteStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         // Kept for the worker's next call, which settles the delivery (acknowledges,
         // retries or dead-letters it) and records these in the same transaction.
-        if !succeeded.is_empty() {
-            self.finished
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(uuid.to_owned())
-                .or_default()
-                .extend(succeeded.iter().map(|&handler| handler.to_owned()));
-        }
+        self.restore_finished(uuid, succeeded.iter().map(|&h| h.to_owned()).collect());
         self.claims.release(uuid, token)
     }
 
