@@ -10,7 +10,10 @@
 //! `POSTAL_HOOKS_INBOX` (a directory, or `redis`: answer once stored, run the handlers in
 //! background workers) with `POSTAL_HOOKS_RETRY_BACKOFF`, `POSTAL_HOOKS_RETRY_MAX_AGE`,
 //! `POSTAL_HOOKS_WORKERS`, `POSTAL_HOOKS_INBOX_LEASE`; `POSTAL_HOOKS_EXAMPLE_CRM_URL` (a
-//! `notify_crm` handler that POSTs each event there). SIGTERM stops it gracefully.
+//! `notify_crm` handler that POSTs each event there); `RUST_LOG` (default `info`: one log line per
+//! request, to stdout), `POSTAL_HOOKS_METRICS=1` (Prometheus text at `GET /metrics`),
+//! `POSTAL_HOOKS_INSPECTOR_TOKEN` (the inspector at `/postal/inspector`). SIGTERM stops it
+//! gracefully.
 //!
 //! The server is assembled from actix-http rather than `HttpServer`, for one reason: to
 //! answer `Expect: 100-continue` itself. `HttpServer` sends `100 Continue` to every such
@@ -33,6 +36,7 @@ fn main() -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let app = shared::server::receiver_from_env().await;
         let receiver = app.receiver.clone();
+        let extras = app.extras.clone();
         let listener = std::net::TcpListener::bind(app.addr)?;
         println!(
             "listening on http://{}{}",
@@ -42,10 +46,18 @@ fn main() -> std::io::Result<()> {
         Server::build()
             .workers(2)
             .listen("postal-hooks", listener, move || {
-                let app = App::new().service(postal_hooks::actix::resource(
-                    shared::WEBHOOK_PATH,
-                    receiver.clone(),
-                ));
+                let extras = extras.clone();
+                let app = App::new()
+                    .service(postal_hooks::actix::resource(
+                        shared::WEBHOOK_PATH,
+                        receiver.clone(),
+                    ))
+                    // GET /metrics and the inspector, when configured; 404 otherwise.
+                    .default_service(actix_web::web::to(
+                        move |request: actix_web::HttpRequest, body: actix_web::web::Bytes| {
+                            shared::extras::serve_actix(extras.clone(), request, body)
+                        },
+                    ));
                 let receiver = receiver.clone();
                 HttpService::build()
                     .expect(fn_service(move |request: Request| {

@@ -11,14 +11,18 @@
 //! `POSTAL_HOOKS_INBOX` (a directory, or `redis`: answer once stored, run the handlers in
 //! background workers) with `POSTAL_HOOKS_RETRY_BACKOFF`, `POSTAL_HOOKS_RETRY_MAX_AGE`,
 //! `POSTAL_HOOKS_WORKERS`, `POSTAL_HOOKS_INBOX_LEASE`; `POSTAL_HOOKS_EXAMPLE_CRM_URL` (a
-//! `notify_crm` handler that POSTs each event there). SIGTERM stops it gracefully.
+//! `notify_crm` handler that POSTs each event there); `RUST_LOG` (default `info`: one log line per
+//! request, to stdout), `POSTAL_HOOKS_METRICS=1` (Prometheus text at `GET /metrics`),
+//! `POSTAL_HOOKS_INSPECTOR_TOKEN` (the inspector at `/postal/inspector`). SIGTERM stops it
+//! gracefully.
 
 mod shared;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let app = shared::server::receiver_from_env().await;
-    let router = postal_hooks::axum::router(shared::WEBHOOK_PATH, app.receiver.clone());
+    let router = postal_hooks::axum::router(shared::WEBHOOK_PATH, app.receiver.clone())
+        .merge(app.extras.clone());
     let listener = tokio::net::TcpListener::bind(app.addr).await?;
     println!(
         "listening on http://{}{}",

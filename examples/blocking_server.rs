@@ -11,7 +11,10 @@
 //! `POSTAL_HOOKS_INBOX` (a directory, or `redis`: answer once stored, run the handlers in
 //! background workers) with `POSTAL_HOOKS_RETRY_BACKOFF`, `POSTAL_HOOKS_RETRY_MAX_AGE`,
 //! `POSTAL_HOOKS_WORKERS`, `POSTAL_HOOKS_INBOX_LEASE`; `POSTAL_HOOKS_EXAMPLE_CRM_URL` (a
-//! `notify_crm` handler that POSTs each event there). SIGTERM stops it gracefully.
+//! `notify_crm` handler that POSTs each event there); `RUST_LOG` (default `info`: one log line per
+//! request, to stdout), `POSTAL_HOOKS_METRICS=1` (Prometheus text at `GET /metrics`),
+//! `POSTAL_HOOKS_INSPECTOR_TOKEN` (the inspector at `/postal/inspector`). SIGTERM stops it
+//! gracefully.
 //!
 //! HTTP is hyper's, behind this blocking facade, rather than a hand-written or lenient
 //! parser: a request with two `Content-Length`s is refused (RFC 9112 §6.3), header values
@@ -27,7 +30,7 @@ use std::convert::Infallible;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response};
 use postal_hooks::{Headers, ReceiveError, Receiver, Reply, SharedError};
 use shared::http1::{self, BODY_TIMEOUT};
 
@@ -40,7 +43,7 @@ fn main() {
         }
     };
     let app = runtime.block_on(shared::server::receiver_from_env());
-    let (addr, receiver) = (app.addr, app.receiver.clone());
+    let (addr, receiver, extras) = (app.addr, app.receiver.clone(), app.extras.clone());
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         println!(
@@ -48,7 +51,18 @@ fn main() {
             listener.local_addr()?,
             shared::WEBHOOK_PATH
         );
-        let service = service_fn(move |request| handle(receiver.clone(), request));
+        let service = service_fn(move |request: Request<Incoming>| {
+            let (receiver, extras) = (receiver.clone(), extras.clone());
+            async move {
+                if request.uri().path() == shared::WEBHOOK_PATH {
+                    let response = handle(receiver, request).await?;
+                    Ok::<_, Infallible>(response.map(axum::body::Body::from))
+                } else {
+                    // GET /metrics and the inspector, when configured; 404 otherwise.
+                    shared::extras::serve(extras, request).await
+                }
+            }
+        });
         http1::serve(listener, service, shared::server::shutdown_signal()).await
     });
     if let Err(error) = served {
@@ -64,11 +78,6 @@ async fn handle(
     receiver: Receiver,
     request: Request<Incoming>,
 ) -> Result<Response<String>, Infallible> {
-    if request.uri().path() != shared::WEBHOOK_PATH {
-        let mut not_found = Response::new("not found".to_owned());
-        *not_found.status_mut() = StatusCode::NOT_FOUND;
-        return Ok(not_found);
-    }
     let (parts, body) = request.into_parts();
     let content_length = parts.headers.content_length();
     let method = parts.method.as_str();

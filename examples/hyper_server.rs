@@ -10,15 +10,18 @@
 //! `POSTAL_HOOKS_INBOX` (a directory, or `redis`: answer once stored, run the handlers in
 //! background workers) with `POSTAL_HOOKS_RETRY_BACKOFF`, `POSTAL_HOOKS_RETRY_MAX_AGE`,
 //! `POSTAL_HOOKS_WORKERS`, `POSTAL_HOOKS_INBOX_LEASE`; `POSTAL_HOOKS_EXAMPLE_CRM_URL` (a
-//! `notify_crm` handler that POSTs each event there). SIGTERM stops it gracefully.
+//! `notify_crm` handler that POSTs each event there); `RUST_LOG` (default `info`: one log line per
+//! request, to stdout), `POSTAL_HOOKS_METRICS=1` (Prometheus text at `GET /metrics`),
+//! `POSTAL_HOOKS_INSPECTOR_TOKEN` (the inspector at `/postal/inspector`). SIGTERM stops it
+//! gracefully.
 
 mod shared;
 
 use std::convert::Infallible;
 
+use hyper::Request;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
 use postal_hooks::tower::WebhookService;
 use tower_service::Service;
 
@@ -32,15 +35,17 @@ async fn main() -> std::io::Result<()> {
         listener.local_addr()?,
         shared::WEBHOOK_PATH
     );
+    let extras = app.extras.clone();
     let route = service_fn(move |request: Request<Incoming>| {
         let mut webhook = webhook.clone();
+        let extras = extras.clone();
         async move {
             if request.uri().path() == shared::WEBHOOK_PATH {
-                webhook.call(request).await
+                let response = webhook.call(request).await?;
+                Ok::<_, Infallible>(response.map(axum::body::Body::from))
             } else {
-                let mut not_found = Response::new("not found".to_owned());
-                *not_found.status_mut() = StatusCode::NOT_FOUND;
-                Ok::<_, Infallible>(not_found)
+                // GET /metrics and the inspector, when configured; 404 otherwise.
+                shared::extras::serve(extras, request).await
             }
         }
     });

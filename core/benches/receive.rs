@@ -8,10 +8,14 @@
 //! runs, records and releases; a repeated uuid would measure the cheaper "already done"
 //! answer instead).
 //!
+//! With the `inspector` feature, a third receiver keeps every answer in an inspector's ring
+//! (the inspector mounted), measured paired against the same receiver without one: the
+//! issue-13 budget is at most 5 %.
+//!
 //! Criterion's figures come first; then, since this machine's speed may drift between two
 //! criterion measurements, the ratios measured paired (alternating batches).
 //!
-//! Run: `cargo bench -p postal-hooks --features testing --bench receive`
+//! Run: `cargo bench -p postal-hooks --features testing,inspector --bench receive`
 
 // Benchmark setup: a fixture that does not parse must stop the run, loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
@@ -40,6 +44,9 @@ struct Fixture {
     headers: Headers,
     plain: Receiver,
     deduplicating: Receiver,
+    /// `deduplicating`'s twin, with an inspector attached.
+    #[cfg(feature = "inspector")]
+    inspected: Receiver,
     signed: Vec<(Vec<u8>, Headers)>,
     next: Cell<usize>,
     key: ParsedPublicKey,
@@ -68,6 +75,18 @@ impl Fixture {
             with_handler(Dispatcher::builder().idempotency_store(store)),
             signer.verifier(),
         );
+        #[cfg(feature = "inspector")]
+        let inspected = {
+            let store = MemoryStore::new().with_max_entries(SIGNED / 4);
+            let inspector = postal_hooks::inspect::Inspector::builder("bench-token-0123456789")
+                .build()
+                .unwrap();
+            Receiver::new(
+                with_handler(Dispatcher::builder().idempotency_store(store)),
+                signer.verifier(),
+            )
+            .with_inspector(&inspector)
+        };
         let text = String::from_utf8_lossy(MESSAGE_SENT).into_owned();
         let signed = (0..SIGNED)
             .map(|i| {
@@ -91,6 +110,8 @@ impl Fixture {
             headers: signature.headers(),
             plain,
             deduplicating,
+            #[cfg(feature = "inspector")]
+            inspected,
             signed,
             next: Cell::new(0),
             key,
@@ -111,12 +132,13 @@ impl Fixture {
     }
 
     fn receive_new_uuid(&self) -> StatusCode {
+        self.receive_new_uuid_with(&self.deduplicating)
+    }
+
+    fn receive_new_uuid_with(&self, receiver: &Receiver) -> StatusCode {
         self.next.set((self.next.get() + 1) % SIGNED);
         let (body, headers) = &self.signed[self.next.get()];
-        let reply = ready(
-            self.deduplicating
-                .receive(black_box(headers), black_box(body)),
-        );
+        let reply = ready(receiver.receive(black_box(headers), black_box(body)));
         assert!(
             reply
                 .report()
@@ -139,6 +161,11 @@ fn receive(c: &mut Criterion) {
     group.bench_function(
         "Receiver::receive + in-memory dedupe, new uuid each call",
         |b| b.iter(|| fixture.receive_new_uuid()),
+    );
+    #[cfg(feature = "inspector")]
+    group.bench_function(
+        "Receiver::receive + in-memory dedupe + inspector mounted, new uuid each call",
+        |b| b.iter(|| fixture.receive_new_uuid_with(&fixture.inspected)),
     );
     group.bench_function("aws-lc-rs verify_sig", |b| b.iter(|| fixture.verify()));
     group.finish();
@@ -168,6 +195,17 @@ fn main() {
             },
             || {
                 black_box(fixture.verify());
+            },
+        );
+        #[cfg(feature = "inspector")]
+        common::paired_ratio(
+            "receive/MessageSent/RSA-2048: with the inspector mounted / without (both dedupe, new uuid)",
+            20,
+            || {
+                black_box(fixture.receive_new_uuid_with(&fixture.inspected));
+            },
+            || {
+                black_box(fixture.receive_new_uuid());
             },
         );
     }

@@ -54,6 +54,7 @@
 //! | 4. route | [`Dispatcher::handlers`] | the handlers registered for that event, in order |
 //! | 5. run | [`Dispatcher`], [`dedupe`] | each handler runs once per uuid, isolated from the others (or later, in the workers of an `inbox`) |
 //! | 6. answer | [`Report`], [`Reply`] | one status, headers and body for Postal |
+//! | 7. observe | [`observe`], `inspect` | one log line per request, metrics, and (feature `inspector`) the inspector page |
 //!
 //! ## Receiving, in any framework
 //!
@@ -132,6 +133,19 @@
 //! with the headers and the one-line [`Report::summary`] every adapter sends. Statuses are
 //! [`StatusCode`]s. Errors keep their typed causes as `source()`.
 //!
+//! ## Seeing what happened
+//!
+//! Every answer is one `INFO` line (target `postal_hooks::request`) naming the event, uuid,
+//! status, duration and which handlers ran, were skipped or failed, or the refusal's kind;
+//! never a payload value. **Nothing is printed until the application installs a
+//! subscriber**: `tracing-subscriber` (`tracing_subscriber::fmt().with_env_filter(..)`), or,
+//! for an app that uses `log`, any `log` logger (`env_logger`): this crate enables
+//! `tracing`'s `log` feature, so without a `tracing` subscriber every event is also a `log`
+//! record. Counters and histograms go through the `metrics` facade to whatever exporter the
+//! app installs. Names and fields: [`observe`]. The `inspector` feature adds a page, mounted
+//! in your axum app, listing recent deliveries and their handlers' outcomes, with retry
+//! actions (`inspect`).
+//!
 //! ## Limitations
 //!
 //! `#[on_event]` cannot register an associated fn inside an `impl` block (rustc reports an
@@ -152,6 +166,7 @@ mod handler;
 mod registry;
 mod dispatch;
 mod receiver;
+pub mod observe;
 pub mod dedupe;
 mod adapters;
 // Cross-cutting.
@@ -159,6 +174,9 @@ pub mod config;
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
 pub mod inbox;
+#[cfg(feature = "inspector")]
+#[cfg_attr(docsrs, doc(cfg(feature = "inspector")))]
+pub mod inspect;
 mod shared_error;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

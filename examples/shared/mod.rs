@@ -4,6 +4,8 @@
 #[allow(dead_code)] // the servers that use hyper directly
 pub mod http1;
 #[allow(dead_code)] // the demo builds its own receiver
+pub mod extras;
+#[allow(dead_code)] // the demo builds its own receiver
 pub mod server;
 
 pub use server::exit;

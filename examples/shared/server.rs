@@ -9,6 +9,8 @@ pub struct App {
     pub addr: std::net::SocketAddr,
     /// The receiver to serve.
     pub receiver: postal_hooks::Receiver,
+    /// What to serve beside the webhook: `GET /metrics`, the inspector (maybe nothing).
+    pub extras: axum::Router,
     workers: Option<postal_hooks::inbox::Workers>,
 }
 
@@ -47,7 +49,9 @@ pub async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// The receiver as a deployment configures it: `POSTAL_PUBLIC_KEY` (required),
+/// The receiver as a deployment configures it, with logs to stdout (`RUST_LOG`), and the
+/// metrics (`POSTAL_HOOKS_METRICS=1`) and inspector (`POSTAL_HOOKS_INSPECTOR_TOKEN`) routes
+/// in [`App::extras`]: `POSTAL_PUBLIC_KEY` (required),
 /// `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1`, `POSTAL_HOOKS_REDIS_URL` (idempotency
 /// records in Redis, shared by replicas; in memory when unset), and the inbox:
 /// `POSTAL_HOOKS_INBOX` (a directory, or `redis`), `POSTAL_HOOKS_RETRY_BACKOFF`,
@@ -56,6 +60,20 @@ pub async fn shutdown_signal() {
 /// Exits with a message saying what to fix (for a missing key: where to get Postal's)
 /// when a setting is wrong or the inbox cannot be opened.
 pub async fn receiver_from_env() -> App {
+    super::extras::init_logging();
+    let metrics = super::extras::metrics_from_env();
+    let inspector = super::extras::inspector_from_env();
+    let extras = super::extras::router(metrics, inspector.as_ref());
+    let mut app = app_from_env().await;
+    if let Some(inspector) = &inspector {
+        app.receiver = app.receiver.with_inspector(inspector);
+    }
+    app.extras = extras;
+    app
+}
+
+/// The receiver and workers from the settings.
+async fn app_from_env() -> App {
     let config = postal_hooks::config::Config::from_env().unwrap_or_else(|error| exit(&error));
     let mut builder = postal_hooks::Dispatcher::builder().state(Crm::from_env());
     match &config.redis_url {
@@ -82,6 +100,7 @@ pub async fn receiver_from_env() -> App {
         return App {
             addr: config.addr,
             receiver,
+            extras: axum::Router::new(),
             workers: None,
         };
     };
@@ -108,6 +127,7 @@ pub async fn receiver_from_env() -> App {
     App {
         addr: config.addr,
         receiver: receiver.with_inbox(inbox),
+        extras: axum::Router::new(),
         workers: Some(workers),
     }
 }

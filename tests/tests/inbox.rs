@@ -4,6 +4,7 @@
 #[path = "dedupe_support/mod.rs"]
 mod dedupe_support;
 mod inbox_support;
+mod inspector_support;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,6 +52,70 @@ async fn failures_are_retried_until_they_succeed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_max_age_dead_letters_then_retry_runs_once() {
     dead_lettered_then_retried(open("dead", short_lived())).await;
+}
+
+/// An inbox written by the version before the inspector (schema 1: no `runs` column)
+/// opens, gains the column, and keeps its pending delivery, which then runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inbox_of_the_previous_version_is_migrated_and_keeps_its_work() {
+    let path = dir("schema1");
+    std::fs::create_dir_all(&path).unwrap();
+    let db = rusqlite::Connection::open(path.join("inbox.sqlite3")).unwrap();
+    db.execute_batch(
+        "CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, event TEXT NOT NULL,
+            body BLOB NOT NULL, received_at INTEGER NOT NULL, since INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, dead_at INTEGER,
+            done_at INTEGER, done TEXT NOT NULL DEFAULT '', reason TEXT,
+            errors TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX deliveries_due ON deliveries (due_at) WHERE dead_at IS NULL AND done_at IS NULL;
+        CREATE INDEX deliveries_dead ON deliveries (dead_at) WHERE dead_at IS NOT NULL;
+        CREATE INDEX deliveries_done ON deliveries (done_at) WHERE done_at IS NOT NULL;
+        PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    let uuid = uuid("schema1", 0);
+    db.execute(
+        "INSERT INTO deliveries (uuid, event, body, received_at, since, due_at) VALUES (?1, 'MessageSent', ?2, 1, 1, 1)",
+        rusqlite::params![uuid, body(&uuid)],
+    )
+    .unwrap();
+    drop(db);
+    let inbox = Inbox::open(&path, quick()).unwrap();
+    assert_eq!(inbox.stats().await.unwrap().pending, 1);
+    let lab = std::sync::Arc::new(Lab::default());
+    let workers = inbox.start(&dispatcher(lab.clone())).unwrap();
+    eventually(
+        Duration::from_secs(20),
+        "the old delivery to run",
+        || async { inbox.stats().await.unwrap().pending == 0 },
+    )
+    .await;
+    workers.shutdown(Duration::from_secs(5)).await;
+    assert_eq!(lab.runs("steady", &uuid), 1);
+    drop(inbox);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let db = rusqlite::Connection::open(path.join("inbox.sqlite3")).unwrap();
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let runs: String = db
+        .query_row(
+            "SELECT runs FROM deliveries WHERE uuid = ?1",
+            [&uuid],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(runs.contains("inbox_support::steady"), "{runs}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_reads_the_store_and_outlives_a_restart() {
+    let path = dir("inspected");
+    let inbox = Inbox::open(&path, short_lived()).unwrap();
+    inspected_from_the_store(inbox, || reopen(&path, short_lived())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,7 +215,7 @@ async fn an_inbox_from_another_version_opens_or_says_why() {
             error,
             InboxError::Schema {
                 found: 99,
-                expected: 1,
+                expected: 2,
                 ..
             }
         ),

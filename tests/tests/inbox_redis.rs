@@ -4,6 +4,7 @@
 #[path = "dedupe_support/mod.rs"]
 mod dedupe_support;
 mod inbox_support;
+mod inspector_support;
 mod redis_support;
 
 use std::time::{Duration, Instant};
@@ -43,6 +44,18 @@ async fn past_max_age_dead_letters_then_retry_runs_once() {
     if let Some(inbox) = open("dead", short_lived()).await {
         dead_lettered_then_retried(inbox).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_reads_the_store_and_outlives_a_restart() {
+    let Some(url) = redis_support::url() else {
+        return;
+    };
+    let prefix = dedupe_support::fresh("test:inbox:inspected:");
+    let settings = short_lived().key_prefix(prefix);
+    let inbox = Inbox::connect_redis(&url, settings.clone()).await.unwrap();
+    let reopen = || async move { Inbox::connect_redis(&url, settings).await.unwrap() };
+    inspected_from_the_store(inbox, reopen).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,6 +11,7 @@ use super::run::run_all;
 use crate::dedupe::IdempotencyStore;
 use crate::events::Event;
 use crate::handler::{CallContext, HandlerInfo, Meta};
+use crate::observe::record_runs;
 use crate::parse::{Envelope, ParseError};
 use crate::registry::Registry;
 
@@ -132,6 +133,7 @@ impl Dispatcher {
     /// Runs the handlers routed to `event` and reports on them.
     async fn report_for(&self, event: &Event, meta: Meta) -> Report {
         let (runs, not_run) = self.run_for(event, &meta).await;
+        record_runs(&runs);
         Report::new(meta, runs, not_run)
     }
 

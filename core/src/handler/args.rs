@@ -66,6 +66,11 @@ impl Meta {
         &self.event
     }
 
+    /// The event name as kept: borrowed for every event Postal defines.
+    pub(crate) fn event_name(&self) -> &Cow<'static, str> {
+        &self.event
+    }
+
     /// The envelope's uuid: the same on every retry of this request, so the key to
     /// deduplicate on. `None` when a payload was dispatched without its envelope.
     pub fn uuid(&self) -> Option<&str> {

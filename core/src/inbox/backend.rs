@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::InboxError;
-use super::record::{DeadLetter, HandlerFailure, InboxStats, Job, NewDelivery, Pushed, Taken};
+use super::record::{
+    DeadLetter, HandlerFailure, HistoryRow, InboxStats, Job, NewDelivery, Pushed, Taken,
+};
 use crate::dedupe::IdempotencyStore;
 use crate::handler::BoxFuture;
 
@@ -25,24 +27,36 @@ pub(crate) trait Backend: Send + Sync + 'static {
         job: &'a Job,
         lease: Duration,
     ) -> BoxFuture<'a, Result<(), InboxError>>;
-    /// Every handler succeeded: the delivery is removed.
-    fn ack<'a>(&'a self, worker: &'a str, job: &'a Job) -> BoxFuture<'a, Result<(), InboxError>>;
-    /// Some handler failed: run it again at `due_ms`, with `errors` kept.
+    /// Every handler succeeded: the delivery is handled. `runs` (JSON) is kept for its
+    /// history.
+    fn ack<'a>(
+        &'a self,
+        worker: &'a str,
+        job: &'a Job,
+        runs: &'a str,
+    ) -> BoxFuture<'a, Result<(), InboxError>>;
+    /// Some handler failed: run it again at `due_ms`, with `errors` and `runs` kept.
     fn retry<'a>(
         &'a self,
         worker: &'a str,
         job: &'a Job,
         due_ms: u64,
         errors: &'a [HandlerFailure],
+        runs: &'a str,
     ) -> BoxFuture<'a, Result<(), InboxError>>;
-    /// Moves the delivery to the dead letters with `reason` and `errors`.
+    /// Moves the delivery to the dead letters with `reason`, `errors` and `runs`.
     fn dead_letter<'a>(
         &'a self,
         worker: &'a str,
         job: &'a Job,
         reason: &'a str,
         errors: &'a [HandlerFailure],
+        runs: &'a str,
     ) -> BoxFuture<'a, Result<(), InboxError>>;
+    /// The most recent deliveries kept (pending, handled within the dedupe retention, and
+    /// dead-lettered), newest first, at most `limit`. Read by the inspector.
+    #[cfg_attr(not(feature = "inspector"), allow(dead_code))]
+    fn history(&self, limit: usize) -> BoxFuture<'_, Result<Vec<HistoryRow>, InboxError>>;
     /// Gives the delivery back, due now, with its attempt not counted (shutdown).
     fn release<'a>(
         &'a self,

@@ -80,6 +80,7 @@
 
 mod backend;
 mod error;
+mod gauges;
 mod record;
 #[cfg(feature = "redis")]
 mod redis;
@@ -96,6 +97,8 @@ use tokio::sync::Notify;
 use backend::Backend;
 pub use error::InboxError;
 pub use record::{DeadLetter, HandlerFailure, InboxStats, Pushed};
+#[cfg(feature = "inspector")]
+pub(crate) use record::{HistoryRow, HistoryState};
 pub use settings::{
     DEFAULT_KEY_PREFIX, DEFAULT_LEASE, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES,
     DEFAULT_RETRY_BACKOFF, DEFAULT_RETRY_MAX_AGE, DEFAULT_WORKERS, InboxSettings,
@@ -198,6 +201,19 @@ impl Inbox {
             grace,
         })
         .map_err(|error| InboxError::Unavailable(SharedError::new(error)))
+    }
+
+    /// The most recent deliveries kept, newest first, as the inspector lists them.
+    #[cfg(feature = "inspector")]
+    pub(crate) async fn history(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<crate::inspect::DeliveryRecord>, InboxError> {
+        let rows = self.backend.history(limit).await?;
+        Ok(rows
+            .into_iter()
+            .map(crate::inspect::DeliveryRecord::from_history)
+            .collect())
     }
 
     /// The most recent dead letters, newest first, at most `limit`.

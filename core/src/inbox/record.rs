@@ -78,6 +78,35 @@ pub struct DeadLetter {
     pub errors: Vec<HandlerFailure>,
 }
 
+/// Where a kept delivery stands, for its history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "inspector"), allow(dead_code))]
+pub(crate) enum HistoryState {
+    /// Waiting for its first run.
+    Queued,
+    /// Handled: every handler succeeded.
+    Done,
+    /// Failed; retried later.
+    Retrying,
+    /// Dead-lettered.
+    Dead,
+}
+
+/// One delivery the inbox keeps, with its latest run: what the inspector lists.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "inspector"), allow(dead_code))]
+pub(crate) struct HistoryRow {
+    pub(crate) uuid: String,
+    pub(crate) event: String,
+    pub(crate) received_ms: u64,
+    pub(crate) attempts: u32,
+    pub(crate) state: HistoryState,
+    /// The latest run's handlers, as JSON (`[]` before the first run).
+    pub(crate) runs: String,
+    /// The body, while the delivery is pending or dead-lettered.
+    pub(crate) body: Option<Vec<u8>>,
+}
+
 /// How full the inbox is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

@@ -75,7 +75,7 @@ async fn process(shared: &Shared, worker: &str, mut job: Job) {
     let backend = &*shared.backend;
     if let Some(reason) = &job.damaged {
         tracing::error!(%reason, "dead-lettering an unreadable inbox record");
-        log_failure(backend.dead_letter(worker, &job, reason, &[]).await);
+        log_failure(backend.dead_letter(worker, &job, reason, &[], "[]").await);
         return;
     }
     let parsed = match job.envelope.take() {
@@ -87,7 +87,7 @@ async fn process(shared: &Shared, worker: &str, mut job: Job) {
         Err(error) => {
             let reason = format!("unreadable record: the stored body does not parse: {error}");
             tracing::error!(%reason, "dead-lettering an unreadable inbox record");
-            log_failure(backend.dead_letter(worker, &job, &reason, &[]).await);
+            log_failure(backend.dead_letter(worker, &job, &reason, &[], "[]").await);
             return;
         }
     };
@@ -123,8 +123,9 @@ async fn keep_alive(backend: &dyn Backend, worker: &str, job: &Job, lease: Durat
 /// Acknowledges, retries later, or dead-letters, from the report.
 async fn settle(shared: &Shared, worker: &str, job: &Job, report: &Report) {
     let backend = &*shared.backend;
+    let runs = runs_json(report);
     if report.is_success() {
-        log_failure(backend.ack(worker, job).await);
+        log_failure(backend.ack(worker, job, &runs).await);
         return;
     }
     let mut errors: Vec<HandlerFailure> = report
@@ -155,7 +156,11 @@ async fn settle(shared: &Shared, worker: &str, job: &Job, report: &Report) {
             shared.settings.retry_max_age.as_secs()
         );
         tracing::error!(%reason, attempts = job.attempts + 1, "dead-lettering the delivery");
-        log_failure(backend.dead_letter(worker, job, &reason, &errors).await);
+        log_failure(
+            backend
+                .dead_letter(worker, job, &reason, &errors, &runs)
+                .await,
+        );
         return;
     }
     // Another delivery of the uuid holds its claim (one given back at shutdown, or a dead
@@ -175,9 +180,39 @@ async fn settle(shared: &Shared, worker: &str, job: &Job, report: &Report) {
     );
     log_failure(
         backend
-            .retry(worker, job, now.saturating_add(to_ms(delay)), &errors)
+            .retry(
+                worker,
+                job,
+                now.saturating_add(to_ms(delay)),
+                &errors,
+                &runs,
+            )
             .await,
     );
+}
+
+/// The run's handlers, as the history keeps them: `[{"name", "outcome", "duration_ms",
+/// "error"}]`.
+fn runs_json(report: &Report) -> String {
+    let runs: Vec<serde_json::Value> = report
+        .runs()
+        .iter()
+        .map(|run| {
+            let (outcome, error) = match run.outcome() {
+                crate::Outcome::Ok => ("ok", None),
+                crate::Outcome::Error(message) => ("error", Some(message.as_str())),
+                crate::Outcome::Panic(message) => ("panic", Some(message.as_str())),
+                _ => ("skipped", None),
+            };
+            serde_json::json!({
+                "name": crate::observe::handler_path(run.handler()),
+                "outcome": outcome,
+                "duration_ms": run.duration().as_secs_f64() * 1000.0,
+                "error": error,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(runs).to_string()
 }
 
 /// A failure to record the outcome leaves the delivery under its lease: it runs again

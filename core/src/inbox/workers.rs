@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::gauges;
 use super::worker::{self, Shared};
 
 /// The workers started by [`Inbox::start`](super::Inbox::start). Stop them with
@@ -40,12 +41,16 @@ impl Workers {
                 (runtime.handle().clone(), Some(runtime))
             }
         };
-        let tasks = (0..count)
+        let mut tasks: Vec<JoinHandle<()>> = (0..count)
             .map(|index| {
                 let name = format!("{}-{index}", worker_prefix());
                 handle.spawn(worker::run(shared.clone(), name))
             })
             .collect();
+        tasks.push(handle.spawn(gauges::report(
+            shared.backend.clone(),
+            shared.stopping.clone(),
+        )));
         Ok(Workers {
             stopping,
             grace,
@@ -77,12 +82,13 @@ impl Workers {
 
     /// The number of workers.
     pub fn len(&self) -> usize {
-        self.tasks.len()
+        // The last task reports the gauges.
+        self.tasks.len().saturating_sub(1)
     }
 
     /// `true` when there are none (never, for a started inbox).
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
+        self.len() == 0
     }
 }
 

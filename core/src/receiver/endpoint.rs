@@ -3,12 +3,16 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
+
+use tracing::Instrument;
 
 use super::checks::{check_content_type, check_length, check_method};
 use super::error::ReceiveError;
 use super::reply::Reply;
 use crate::dispatch::{Dispatcher, block_on};
 use crate::headers::Headers;
+use crate::observe::observe_reply;
 use crate::parse::Envelope;
 use crate::verify::Verifier;
 
@@ -78,12 +82,15 @@ pub struct Receiver {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     dispatcher: Dispatcher,
     verifier: Verifier,
     max_body_bytes: usize,
     #[cfg(feature = "inbox")]
     inbox: Option<crate::inbox::Inbox>,
+    #[cfg(feature = "inspector")]
+    inspector: Option<crate::inspect::Inspector>,
 }
 
 impl Receiver {
@@ -101,6 +108,8 @@ impl Receiver {
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 #[cfg(feature = "inbox")]
                 inbox: None,
+                #[cfg(feature = "inspector")]
+                inspector: None,
             }),
         }
     }
@@ -108,15 +117,10 @@ impl Receiver {
     /// Sets the largest body accepted (413 above it).
     #[must_use]
     pub fn with_max_body_bytes(self, limit: usize) -> Self {
-        let inner = &self.inner;
+        let mut inner = Inner::clone(&self.inner);
+        inner.max_body_bytes = limit;
         Receiver {
-            inner: Arc::new(Inner {
-                dispatcher: inner.dispatcher.clone(),
-                verifier: inner.verifier.clone(),
-                max_body_bytes: limit,
-                #[cfg(feature = "inbox")]
-                inbox: inner.inbox.clone(),
-            }),
+            inner: Arc::new(inner),
         }
     }
 
@@ -132,14 +136,35 @@ impl Receiver {
     #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
     #[must_use]
     pub fn with_inbox(self, inbox: crate::inbox::Inbox) -> Self {
-        let inner = &self.inner;
+        let mut inner = Inner::clone(&self.inner);
+        inner.inbox = Some(inbox);
+        #[cfg(feature = "inspector")]
+        if let Some(inspector) = &inner.inspector {
+            inspector.attach(&inner.dispatcher, inner.inbox.as_ref());
+        }
         Receiver {
-            inner: Arc::new(Inner {
-                dispatcher: inner.dispatcher.clone(),
-                verifier: inner.verifier.clone(),
-                max_body_bytes: inner.max_body_bytes,
-                inbox: Some(inbox),
-            }),
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Shows this receiver's deliveries in `inspector`: each answer is kept in its ring
+    /// (inline), or read from the inbox (with one), and the inspector's retry actions use
+    /// this receiver's dispatcher and inbox (feature `inspector`). Call it after
+    /// [`with_inbox`](Self::with_inbox), or before: the last attachment wins.
+    ///
+    /// A receiver without an inspector keeps nothing.
+    #[cfg(feature = "inspector")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "inspector")))]
+    #[must_use]
+    pub fn with_inspector(self, inspector: &crate::inspect::Inspector) -> Self {
+        let mut inner = Inner::clone(&self.inner);
+        #[cfg(feature = "inbox")]
+        inspector.attach(&inner.dispatcher, inner.inbox.as_ref());
+        #[cfg(not(feature = "inbox"))]
+        inspector.attach(&inner.dispatcher, None);
+        inner.inspector = Some(inspector.clone());
+        Receiver {
+            inner: Arc::new(inner),
         }
     }
 
@@ -171,16 +196,62 @@ impl Receiver {
     /// Most servers drop a request's future when the client hangs up, and Postal hangs up
     /// after 5 s. Run this in a task of its own (`tokio::spawn`) so that slow handlers
     /// still finish; the axum, tower and actix adapters do.
+    ///
+    /// Every answer is logged in one `INFO` line and counted (see [`observe`](crate::observe)),
+    /// inside the span `postal_hooks.request`.
     pub async fn receive(&self, headers: &impl Headers, body: &[u8]) -> Reply {
+        self.observed(None, headers, body).await
+    }
+
+    /// Answers one request, then logs and counts the answer (and keeps it for the
+    /// inspector), all inside the request's span.
+    async fn observed(&self, method: Option<&str>, headers: &impl Headers, body: &[u8]) -> Reply {
+        let start = Instant::now();
+        let span = tracing::info_span!("postal_hooks.request");
+        async {
+            let reply = match method.map(check_method) {
+                Some(Err(error)) => Reply::refused(error),
+                _ => self.answer(headers, body).await,
+            };
+            observe_reply(&reply, start.elapsed());
+            #[cfg(feature = "inspector")]
+            self.keep(&reply, body);
+            reply
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Keeps the answer in the inspector's ring, when there is one and no inbox (the inbox
+    /// keeps its deliveries itself).
+    #[cfg(feature = "inspector")]
+    fn keep(&self, reply: &Reply, body: &[u8]) {
+        let Some(inspector) = &self.inner.inspector else {
+            return;
+        };
+        #[cfg(feature = "inbox")]
+        if self.inner.inbox.is_some() {
+            return;
+        }
+        inspector.record(reply, body);
+    }
+
+    /// The reply to one request, not observed yet.
+    async fn answer(&self, headers: &impl Headers, body: &[u8]) -> Reply {
         let envelope = match self.verify_and_parse(headers, body) {
             Ok(envelope) => envelope,
-            Err(error) => return Reply::from_error(error),
+            Err(error) => return Reply::refused(error),
         };
         #[cfg(feature = "inbox")]
         if let Some(inbox) = &self.inner.inbox {
+            let meta = crate::handler::Meta::for_event(
+                envelope.event(),
+                Some(envelope.uuid().to_owned()),
+                Some(envelope.timestamp()),
+            );
             return match inbox.push(envelope, body).await {
-                Ok(pushed) => Reply::from_pushed(pushed),
-                Err(error) => Reply::from_error(ReceiveError::Inbox(error)),
+                Ok(pushed) => Reply::from_pushed(pushed, meta),
+                Err(error) => Reply::refused(ReceiveError::Inbox(error)),
             };
         }
         Reply::from_report(self.inner.dispatcher.dispatch_envelope(envelope).await)
@@ -193,10 +264,7 @@ impl Receiver {
         headers: &impl Headers,
         body: &[u8],
     ) -> Reply {
-        match check_method(method) {
-            Ok(()) => self.receive(headers, body).await,
-            Err(error) => Reply::from_error(error),
-        }
+        self.observed(Some(method), headers, body).await
     }
 
     /// [`receive_request`](Self::receive_request) for synchronous servers: no async runtime

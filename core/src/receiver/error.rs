@@ -72,6 +72,34 @@ pub enum ReceiveError {
 }
 
 impl ReceiveError {
+    /// What kind of refusal this is, as a short `snake_case` word: the `refusal` field of
+    /// the request's log line and the `reason` label of `postal_hooks_refusals_total` (see
+    /// [`observe`](crate::observe)).
+    ///
+    /// `method_not_allowed` (405), `payload_too_large` (413), `unsupported_media_type`
+    /// (415), `unauthorized` (401), `bad_request` (400, the body is not a Postal webhook),
+    /// `body_read` (400, the body could not be read), `inbox_unavailable` (503, feature
+    /// `inbox`), `internal` (500).
+    ///
+    /// ```
+    /// # use postal_hooks::ReceiveError;
+    /// let refused = ReceiveError::MethodNotAllowed { method: "GET".into() };
+    /// assert_eq!(refused.reason(), "method_not_allowed");
+    /// ```
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ReceiveError::MethodNotAllowed { .. } => "method_not_allowed",
+            ReceiveError::PayloadTooLarge { .. } => "payload_too_large",
+            ReceiveError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ReceiveError::Unauthorized(_) => "unauthorized",
+            ReceiveError::BadRequest(_) => "bad_request",
+            ReceiveError::BodyRead(_) => "body_read",
+            #[cfg(feature = "inbox")]
+            ReceiveError::Inbox(_) => "inbox_unavailable",
+            ReceiveError::Internal(_) => "internal",
+        }
+    }
+
     /// The HTTP status to answer with.
     pub fn http_status(&self) -> StatusCode {
         match self {

@@ -6,7 +6,6 @@
 mod checks;
 mod error;
 mod endpoint;
-mod refusal_log;
 mod reply;
 
 pub use endpoint::{DEFAULT_MAX_BODY_BYTES, Receiver};

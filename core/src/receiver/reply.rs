@@ -3,9 +3,14 @@
 
 use http::StatusCode;
 
+use std::borrow::Cow;
+use std::time::Duration;
+
 use super::error::ReceiveError;
-use super::refusal_log::log_refusal;
 use crate::dispatch::Report;
+#[cfg(feature = "inbox")]
+use crate::handler::Meta;
+use crate::observe::observe_reply;
 
 /// A receiver's answer: the status, a short text body, and what happened.
 ///
@@ -42,7 +47,7 @@ enum Outcome {
     Refused(ReceiveError),
     /// Stored in the inbox, for the workers.
     #[cfg(feature = "inbox")]
-    Stored(crate::inbox::Pushed),
+    Stored(crate::inbox::Pushed, Meta),
 }
 
 /// The content type of every reply: a short plain text that Postal's webhook log shows.
@@ -60,7 +65,7 @@ impl Reply {
     }
 
     #[cfg(feature = "inbox")]
-    pub(crate) fn from_pushed(pushed: crate::inbox::Pushed) -> Self {
+    pub(crate) fn from_pushed(pushed: crate::inbox::Pushed, meta: Meta) -> Self {
         let body = match pushed {
             crate::inbox::Pushed::AlreadyQueued => "ok: already queued",
             _ => "ok: queued",
@@ -68,17 +73,46 @@ impl Reply {
         Reply {
             status: StatusCode::OK,
             body: body.to_owned(),
-            outcome: Outcome::Stored(pushed),
+            outcome: Outcome::Stored(pushed, meta),
         }
     }
 
-    /// The reply for a request refused with `error`.
+    /// The reply for a request refused with `error`, for an adapter that refuses before
+    /// calling [`Receiver::receive`](crate::Receiver::receive) (a wrong method, or a body
+    /// too large to read). It is logged and counted like every answer (see
+    /// [`observe`](crate::observe)), with a `duration_ms` of 0.
     pub fn from_error(error: ReceiveError) -> Self {
-        log_refusal(&error);
+        let reply = Reply::refused(error);
+        observe_reply(&reply, Duration::ZERO);
+        reply
+    }
+
+    /// The reply for a refusal, not observed yet.
+    pub(crate) fn refused(error: ReceiveError) -> Self {
         Reply {
             status: error.http_status(),
             body: error.to_string(),
             outcome: Outcome::Refused(error),
+        }
+    }
+
+    /// The event name, once the body was parsed.
+    pub(crate) fn event_name(&self) -> Option<&Cow<'static, str>> {
+        match &self.outcome {
+            Outcome::Report(report) => Some(report.meta().event_name()),
+            #[cfg(feature = "inbox")]
+            Outcome::Stored(_, meta) => Some(meta.event_name()),
+            Outcome::Refused(_) => None,
+        }
+    }
+
+    /// The event name and uuid, once the body was parsed.
+    pub(crate) fn event_and_uuid(&self) -> (Option<&str>, Option<&str>) {
+        match &self.outcome {
+            Outcome::Report(report) => (Some(report.event()), report.uuid()),
+            #[cfg(feature = "inbox")]
+            Outcome::Stored(_, meta) => (Some(meta.event()), meta.uuid()),
+            Outcome::Refused(_) => (None, None),
         }
     }
 
@@ -125,7 +159,7 @@ impl Reply {
     #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
     pub fn stored(&self) -> Option<crate::inbox::Pushed> {
         match &self.outcome {
-            Outcome::Stored(pushed) => Some(*pushed),
+            Outcome::Stored(pushed, _) => Some(*pushed),
             _ => None,
         }
     }

@@ -25,14 +25,15 @@ pub const SERVER_EXAMPLES: [&str; 4] = [
 ];
 
 /// `command` (an example, or a shell that runs one) with the test key, the address
-/// `127.0.0.1:port`, and the settings `envs`; every other `POSTAL_HOOKS_*` setting unset.
+/// `127.0.0.1:port`, and the settings `envs`; every other `POSTAL_HOOKS_*` setting, and
+/// `RUST_LOG`, unset.
 pub fn server_command(mut command: Command, port: u16, envs: &[(&str, String)]) -> Command {
     let key = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../core/samples/keys/test_signing.pub.pem"
     );
     for (name, _) in std::env::vars() {
-        if name.starts_with("POSTAL_HOOKS_") {
+        if name.starts_with("POSTAL_HOOKS_") || name == "RUST_LOG" {
             command.env_remove(name);
         }
     }

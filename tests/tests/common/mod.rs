@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod trace;
+
 /// `../shared/postal` beside the repository root (present in every session and in CI).
 pub fn shared_postal() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/postal");

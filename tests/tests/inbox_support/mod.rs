@@ -358,3 +358,117 @@ pub async fn reasons_of_damaged(
         .map(|letter| (letter.uuid, letter.reason))
         .collect()
 }
+
+/// With an inbox, the inspector lists the deliveries from the inbox's store, with each
+/// handler's latest outcome: a dead letter keeps its failed handler's error; the list
+/// outlives the process (`reopen` gives the same store anew); the page's actions retry a
+/// dead letter (its failed handler runs once more, and it turns ok) and discard another.
+pub async fn inspected_from_the_store<F: Future<Output = Inbox>>(
+    inbox: Inbox,
+    reopen: impl FnOnce() -> F,
+) {
+    use super::inspector_support::{TOKEN, act, api};
+    let lab = std::sync::Arc::new(Lab::default());
+    lab.down.store(true, Ordering::SeqCst);
+    let dispatcher = dispatcher(lab.clone());
+    let signer = Signer::test_key();
+    let inspector = postal_hooks::inspect::Inspector::builder(TOKEN)
+        .build()
+        .unwrap();
+    let receiver = Receiver::new(dispatcher.clone(), signer.verifier())
+        .with_inbox(inbox.clone())
+        .with_inspector(&inspector);
+    let router = inspector.router();
+    let uuids: Vec<String> = (0..2).map(|n| uuid("inspected", n)).collect();
+    for uuid in &uuids {
+        let body = body(uuid);
+        let reply = receiver.receive(&signer.sign(&body).headers(), &body).await;
+        assert_eq!(reply.status(), 200);
+    }
+    let queued = api(&router, "").await;
+    let states: Vec<&str> = queued
+        .iter()
+        .map(|d| d["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["queued", "queued"], "{queued:?}");
+    assert_eq!(queued[0]["uuid"], uuids[1].as_str(), "newest first");
+
+    let workers = inbox.start(&dispatcher).unwrap();
+    eventually(Duration::from_secs(20), "two dead letters", || async {
+        inbox.stats().await.unwrap().dead_letters == 2
+    })
+    .await;
+    workers.shutdown(Duration::from_secs(5)).await;
+    let dead = api(&router, "?status=dead_lettered").await;
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    for delivery in &dead {
+        assert_eq!(delivery["event"], "MessageSent");
+        assert_eq!(delivery["status"], 500);
+        assert!(delivery["attempts"].as_u64().unwrap() >= 1, "{delivery}");
+        let flaky = delivery["handlers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| {
+                h["name"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("inbox_support::flaky")
+            })
+            .unwrap_or_else(|| panic!("{delivery}"));
+        assert_eq!(flaky["outcome"], "error", "{delivery}");
+        assert_eq!(flaky["error"], "downstream down", "{delivery}");
+    }
+    drop((receiver, router, inbox, inspector));
+
+    // A new process: the same store, a new inspector.
+    let inbox = reopen().await;
+    let inspector = postal_hooks::inspect::Inspector::builder(TOKEN)
+        .build()
+        .unwrap();
+    let _receiver = Receiver::new(dispatcher.clone(), signer.verifier())
+        .with_inbox(inbox.clone())
+        .with_inspector(&inspector);
+    let router = inspector.router();
+    let kept = api(&router, "").await;
+    let kept_uuids: Vec<&str> = kept.iter().map(|d| d["uuid"].as_str().unwrap()).collect();
+    assert_eq!(
+        kept_uuids,
+        [uuids[1].as_str(), uuids[0].as_str()],
+        "outlived the restart"
+    );
+    assert!(
+        kept.iter().all(|d| d["state"] == "dead_lettered"),
+        "{kept:?}"
+    );
+
+    lab.down.store(false, Ordering::SeqCst);
+    assert_eq!(act(&router, &uuids[0], "retry").await, 303);
+    assert_eq!(act(&router, &uuids[1], "discard").await, 303);
+    let workers = inbox.start(&dispatcher).unwrap();
+    eventually(
+        Duration::from_secs(20),
+        "the retried one to be handled",
+        || async {
+            let listed = api(&router, "").await;
+            listed.len() == 1 && listed[0]["state"] == "ok"
+        },
+    )
+    .await;
+    workers.shutdown(Duration::from_secs(5)).await;
+    assert_eq!(
+        lab.runs("flaky", &uuids[0]),
+        1,
+        "the failed handler ran once more"
+    );
+    assert_eq!(
+        lab.runs("steady", &uuids[0]),
+        1,
+        "the one that had succeeded did not"
+    );
+    assert_eq!(
+        lab.runs("flaky", &uuids[1]),
+        0,
+        "the discarded one never ran again"
+    );
+}

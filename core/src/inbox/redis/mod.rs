@@ -13,7 +13,8 @@ use redis::{Client, FromRedisValue, RedisError, Script, ScriptInvocation, Value}
 use super::backend::Backend;
 use super::error::InboxError;
 use super::record::{
-    DeadLetter, HandlerFailure, InboxStats, Job, NewDelivery, Pushed, Taken, from_ms, now_ms, to_ms,
+    DeadLetter, HandlerFailure, HistoryRow, HistoryState, InboxStats, Job, NewDelivery, Pushed,
+    Taken, from_ms, now_ms, to_ms,
 };
 use super::settings::InboxSettings;
 use crate::dedupe::{DEFAULT_RETENTION, IdempotencyStore, RedisStore};
@@ -95,15 +96,15 @@ impl RedisBackend {
         Ok(RedisBackend {
             connection,
             scripts: Scripts {
-                push: Script::new(scripts::PUSH),
+                push: Script::new(&scripts::push()),
                 take: Script::new(scripts::TAKE),
                 keep_alive: Script::new(&scripts::keep_alive()),
                 ack: Script::new(&scripts::ack()),
                 retry: Script::new(&scripts::retry()),
                 dead_letter: Script::new(&scripts::dead_letter()),
                 release: Script::new(&scripts::release()),
-                revive: Script::new(scripts::REVIVE),
-                discard: Script::new(scripts::DISCARD),
+                revive: Script::new(&scripts::revive()),
+                discard: Script::new(&scripts::discard()),
                 dead_letters: Script::new(scripts::DEAD_LETTERS),
                 forget_consumer: Script::new(scripts::FORGET_CONSUMER),
             },
@@ -219,6 +220,7 @@ impl Backend for RedisBackend {
                         .key(self.delivery_key(uuid))
                         .key(self.key("stream"))
                         .key(self.key("counts"))
+                        .key(self.key("history"))
                         .arg(uuid)
                         .arg(event)
                         .arg(delivery.body)
@@ -330,7 +332,12 @@ impl Backend for RedisBackend {
         })
     }
 
-    fn ack<'a>(&'a self, worker: &'a str, job: &'a Job) -> BoxFuture<'a, Result<(), InboxError>> {
+    fn ack<'a>(
+        &'a self,
+        worker: &'a str,
+        job: &'a Job,
+        runs: &'a str,
+    ) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
             let _: i64 = self
                 .invoke(
@@ -339,9 +346,12 @@ impl Backend for RedisBackend {
                         .key(self.key("stream"))
                         .key(self.delivery_key(&job.uuid))
                         .key(self.key("counts"))
+                        .key(self.key("history"))
                         .arg(GROUP)
                         .arg(worker)
-                        .arg(&job.id),
+                        .arg(&job.id)
+                        .arg(&job.uuid)
+                        .arg(runs),
                 )
                 .await?;
             Ok(())
@@ -354,6 +364,7 @@ impl Backend for RedisBackend {
         job: &'a Job,
         due_ms: u64,
         errors: &'a [HandlerFailure],
+        runs: &'a str,
     ) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
             let _: i64 = self
@@ -363,12 +374,14 @@ impl Backend for RedisBackend {
                         .key(self.key("stream"))
                         .key(self.key("retry"))
                         .key(self.delivery_key(&job.uuid))
+                        .key(self.key("history"))
                         .arg(GROUP)
                         .arg(worker)
                         .arg(&job.id)
                         .arg(due_ms)
                         .arg(errors_json(errors))
-                        .arg(&job.uuid),
+                        .arg(&job.uuid)
+                        .arg(runs),
                 )
                 .await?;
             Ok(())
@@ -381,6 +394,7 @@ impl Backend for RedisBackend {
         job: &'a Job,
         reason: &'a str,
         errors: &'a [HandlerFailure],
+        runs: &'a str,
     ) -> BoxFuture<'a, Result<(), InboxError>> {
         Box::pin(async move {
             let _: i64 = self
@@ -392,13 +406,15 @@ impl Backend for RedisBackend {
                         .key(self.delivery_key(&job.uuid))
                         .key(self.key("counts"))
                         .key(self.done_key(&job.uuid))
+                        .key(self.key("history"))
                         .arg(GROUP)
                         .arg(worker)
                         .arg(&job.id)
                         .arg(now_ms())
                         .arg(errors_json(errors))
                         .arg(&job.uuid)
-                        .arg(reason),
+                        .arg(reason)
+                        .arg(runs),
                 )
                 .await?;
             Ok(())
@@ -457,6 +473,80 @@ impl Backend for RedisBackend {
         })
     }
 
+    fn history(&self, limit: usize) -> BoxFuture<'_, Result<Vec<HistoryRow>, InboxError>> {
+        Box::pin(async move {
+            let entries: Vec<String> = redis::cmd("LRANGE")
+                .arg(self.key("history"))
+                .arg(0)
+                .arg(scripts::HISTORY_LENGTH)
+                .query_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            let mut seen = std::collections::HashSet::new();
+            let mut rows = Vec::new();
+            // Newest first: the first entry of a uuid is its latest state. The list holds
+            // the last HISTORY_LENGTH state changes, so a delivery stays listed until that
+            // many changes of others followed it.
+            for entry in entries {
+                let Ok(entry) = serde_json::from_str::<serde_json::Value>(&entry) else {
+                    continue;
+                };
+                let Some(uuid) = entry.get("uuid").and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                if !seen.insert(uuid.to_owned()) {
+                    continue;
+                }
+                let state = match entry.get("state").and_then(|v| v.as_str()) {
+                    Some("queued") => HistoryState::Queued,
+                    Some("done") => HistoryState::Done,
+                    Some("retrying") => HistoryState::Retrying,
+                    Some("dead") => HistoryState::Dead,
+                    _ => continue, // discarded
+                };
+                let number = |name: &str| {
+                    entry
+                        .get(name)
+                        .and_then(serde_json::Value::as_u64)
+                        .unwrap_or(0)
+                };
+                rows.push(HistoryRow {
+                    uuid: uuid.to_owned(),
+                    event: entry
+                        .get("event")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    received_ms: number("received_at"),
+                    attempts: u32::try_from(number("attempts")).unwrap_or(u32::MAX),
+                    state,
+                    runs: entry
+                        .get("runs")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("[]")
+                        .to_owned(),
+                    body: None,
+                });
+            }
+            // Newest received first, as the embedded inbox lists them.
+            rows.sort_by_key(|row| std::cmp::Reverse(row.received_ms));
+            rows.truncate(limit);
+            // The bodies still kept (pending and dead letters), in one round trip.
+            let mut pipe = redis::pipe();
+            for row in &rows {
+                pipe.hget(self.delivery_key(&row.uuid), "body");
+            }
+            let bodies: Vec<Option<Vec<u8>>> = pipe
+                .query_async(&mut self.connection())
+                .await
+                .map_err(unavailable)?;
+            for (row, body) in rows.iter_mut().zip(bodies) {
+                row.body = body.filter(|body| !body.is_empty());
+            }
+            Ok(rows)
+        })
+    }
+
     fn revive<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<bool, InboxError>> {
         Box::pin(async move {
             let revived: i64 = self
@@ -468,6 +558,7 @@ impl Backend for RedisBackend {
                         .key(self.key("stream"))
                         .key(self.key("counts"))
                         .key(self.done_key(uuid))
+                        .key(self.key("history"))
                         .arg(uuid)
                         .arg(now_ms())
                         .arg(self.retention_ms),
@@ -487,6 +578,7 @@ impl Backend for RedisBackend {
                         .key(self.delivery_key(uuid))
                         .key(self.key("counts"))
                         .key(self.done_key(uuid))
+                        .key(self.key("history"))
                         .arg(uuid),
                 )
                 .await?;

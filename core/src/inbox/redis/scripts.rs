@@ -8,9 +8,34 @@
 //! Scripts build some keys from the prefix (`TAKE`, `DEAD_LETTERS`), so the inbox needs
 //! one Redis, not a Cluster.
 
-/// KEYS: d, stream, counts. ARGV: uuid, event, body, now, max entries, max bytes.
+/// How many entries the history list `P:history` keeps.
+pub(super) const HISTORY_LENGTH: usize = 1000;
+
+/// `remember(history, d, uuid, state, runs)`: pushes the delivery's state (and its latest
+/// run's handlers, JSON) onto the capped history list that the inspector reads, newest
+/// first. Shared by the scripts that change a delivery's state.
+fn remember() -> String {
+    format!(
+        r"
+local function remember(history, d, uuid, state, runs)
+  local f = redis.call('HMGET', d, 'event', 'received_at', 'attempts')
+  redis.call('LPUSH', history, cjson.encode({{uuid = uuid, event = f[1] or '',
+    received_at = tonumber(f[2] or '0'), attempts = tonumber(f[3] or '0'), state = state,
+    runs = runs}}))
+  redis.call('LTRIM', history, 0, {})
+end
+",
+        HISTORY_LENGTH - 1
+    )
+}
+
+/// KEYS: d, stream, counts, history. ARGV: uuid, event, body, now, max entries, max bytes.
 /// `{1}` stored, `{0}` already kept, `{-1, entries, bytes}` full.
-pub(super) const PUSH: &str = r"
+pub(super) fn push() -> String {
+    format!("{}{}", remember(), PUSH)
+}
+
+const PUSH: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
 local entries = tonumber(redis.call('HGET', KEYS[3], 'entries') or '0')
 local bytes = tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0')
@@ -23,6 +48,7 @@ redis.call('HSET', KEYS[1], 'event', ARGV[2], 'body', ARGV[3], 'received_at', AR
 redis.call('XADD', KEYS[2], '*', 'uuid', ARGV[1])
 redis.call('HINCRBY', KEYS[3], 'entries', 1)
 redis.call('HINCRBY', KEYS[3], 'bytes', size)
+remember(KEYS[4], KEYS[1], ARGV[1], 'queued', '[]')
 return {1}
 ";
 
@@ -85,13 +111,15 @@ return 0"
     )
 }
 
-/// KEYS: stream, d, counts. ARGV: group, consumer, id. Done: the entry and the delivery
-/// go; nothing happens when another consumer took the entry over (this one's lease ran
-/// out): the other settles it.
+/// KEYS: stream, d, counts, history. ARGV: group, consumer, id, uuid, runs. Done: the
+/// entry and the delivery go; nothing happens when another consumer took the entry over
+/// (this one's lease ran out): the other settles it.
 pub(super) fn ack() -> String {
     format!(
-        "{OWNS}
+        "{OWNS}{}
 if not owns(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return 0 end
+redis.call('HINCRBY', KEYS[2], 'attempts', 1)
+remember(KEYS[4], KEYS[2], ARGV[4], 'done', ARGV[5])
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
 redis.call('XDEL', KEYS[1], ARGV[3])
 local size = tonumber(redis.call('HGET', KEYS[2], 'size') or '0')
@@ -99,30 +127,33 @@ if redis.call('DEL', KEYS[2]) == 1 then
   redis.call('HINCRBY', KEYS[3], 'entries', -1)
   redis.call('HINCRBY', KEYS[3], 'bytes', -size)
 end
-return 1"
+return 1",
+        remember()
     )
 }
 
-/// KEYS: stream, retry, d. ARGV: group, consumer, id, due, errors, uuid.
+/// KEYS: stream, retry, d, history. ARGV: group, consumer, id, due, errors, uuid, runs.
 pub(super) fn retry() -> String {
     format!(
-        "{OWNS}
+        "{OWNS}{}
 if not owns(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return 0 end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
 redis.call('XDEL', KEYS[1], ARGV[3])
 redis.call('HINCRBY', KEYS[3], 'attempts', 1)
 redis.call('HSET', KEYS[3], 'errors', ARGV[5])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[6])
-return 1"
+remember(KEYS[4], KEYS[3], ARGV[6], 'retrying', ARGV[7])
+return 1",
+        remember()
     )
 }
 
-/// KEYS: stream, dead, d, counts, done. ARGV: group, consumer, id, now, errors, uuid,
-/// reason. The done set is kept as long as the dead letter (`PERSIST`), so a retry from
-/// the dead letters, however late, skips the handlers that had succeeded.
+/// KEYS: stream, dead, d, counts, done, history. ARGV: group, consumer, id, now, errors,
+/// uuid, reason, runs. The done set is kept as long as the dead letter (`PERSIST`), so a
+/// retry from the dead letters, however late, skips the handlers that had succeeded.
 pub(super) fn dead_letter() -> String {
     format!(
-        "{OWNS}
+        "{OWNS}{}
 if not owns(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return 0 end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
 redis.call('XDEL', KEYS[1], ARGV[3])
@@ -135,7 +166,9 @@ redis.call('HSET', KEYS[3], 'errors', ARGV[5], 'reason', ARGV[7], 'dead_at', ARG
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[6])
 redis.call('HINCRBY', KEYS[4], 'dead', 1)
 redis.call('PERSIST', KEYS[5])
-return 1"
+remember(KEYS[6], KEYS[3], ARGV[6], 'dead', ARGV[8])
+return 1",
+        remember()
     )
 }
 
@@ -151,21 +184,31 @@ return 1"
     )
 }
 
-/// KEYS: dead, d, stream, counts, done. ARGV: uuid, now, retention in ms (for the done
-/// set again, from now).
-pub(super) const REVIVE: &str = r"
+/// KEYS: dead, d, stream, counts, done, history. ARGV: uuid, now, retention in ms (for the
+/// done set again, from now).
+pub(super) fn revive() -> String {
+    format!("{}{}", remember(), REVIVE)
+}
+
+const REVIVE: &str = r"
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('PEXPIRE', KEYS[5], ARGV[3])
 redis.call('HSET', KEYS[2], 'since', ARGV[2], 'attempts', 0)
 redis.call('HDEL', KEYS[2], 'reason', 'dead_at')
 redis.call('XADD', KEYS[3], '*', 'uuid', ARGV[1])
 redis.call('HINCRBY', KEYS[4], 'dead', -1)
+remember(KEYS[6], KEYS[2], ARGV[1], 'queued', '[]')
 return 1
 ";
 
-/// KEYS: dead, d, counts, done. ARGV: uuid.
-pub(super) const DISCARD: &str = r"
+/// KEYS: dead, d, counts, done, history. ARGV: uuid.
+pub(super) fn discard() -> String {
+    format!("{}{}", remember(), DISCARD)
+}
+
+const DISCARD: &str = r"
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+remember(KEYS[5], KEYS[2], ARGV[1], 'discarded', '[]')
 redis.call('DEL', KEYS[4])
 local size = tonumber(redis.call('HGET', KEYS[2], 'size') or '0')
 redis.call('DEL', KEYS[2])

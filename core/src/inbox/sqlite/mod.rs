@@ -16,7 +16,8 @@ use rusqlite::{OptionalExtension, params};
 use super::backend::Backend;
 use super::error::InboxError;
 use super::record::{
-    DeadLetter, HandlerFailure, InboxStats, Job, NewDelivery, Pushed, Taken, from_ms, now_ms, to_ms,
+    DeadLetter, HandlerFailure, HistoryRow, HistoryState, InboxStats, Job, NewDelivery, Pushed,
+    Taken, from_ms, now_ms, to_ms,
 };
 use super::settings::InboxSettings;
 use crate::dedupe::{DEFAULT_RETENTION, IdempotencyStore};
@@ -265,12 +266,18 @@ impl Backend for SqliteBackend {
         Box::pin(std::future::ready(Ok(())))
     }
 
-    fn ack<'a>(&'a self, _worker: &'a str, job: &'a Job) -> BoxFuture<'a, Result<(), InboxError>> {
+    fn ack<'a>(
+        &'a self,
+        _worker: &'a str,
+        job: &'a Job,
+        runs: &'a str,
+    ) -> BoxFuture<'a, Result<(), InboxError>> {
         let size = job.body.len();
+        let runs = runs.to_owned();
         // Waited for: a worker takes its next delivery only once this one is recorded, so
         // a crash re-runs at most the one delivery per worker it was running.
         Box::pin(self.settle(job, false, move |ctx, id, succeeded| {
-            settle_handled(ctx, (id, size), succeeded)
+            settle_handled(ctx, (id, size), succeeded, &runs)
         }))
     }
 
@@ -280,16 +287,18 @@ impl Backend for SqliteBackend {
         job: &'a Job,
         due_ms: u64,
         errors: &'a [HandlerFailure],
+        runs: &'a str,
     ) -> BoxFuture<'a, Result<(), InboxError>> {
         let errors = errors_json(errors);
+        let runs = runs.to_owned();
         Box::pin(self.settle(job, false, move |ctx, id, succeeded| {
             ctx.db
                 .prepare_cached(&format!(
-                    "UPDATE deliveries SET done = {}, attempts = attempts + 1, due_at = ?2, errors = ?3 WHERE id = ?1 AND dead_at IS NULL AND done_at IS NULL",
+                    "UPDATE deliveries SET done = {}, attempts = attempts + 1, due_at = ?2, errors = ?3, runs = ?5 WHERE id = ?1 AND dead_at IS NULL AND done_at IS NULL",
                     store::APPEND_DONE_4
                 ))
                 .and_then(|mut statement| {
-                    statement.execute(params![id, sql_int(due_ms), errors, store::joined(succeeded)])
+                    statement.execute(params![id, sql_int(due_ms), errors, store::joined(succeeded), runs])
                 })
                 .map_err(sqlite_error)?;
             Ok(())
@@ -302,14 +311,16 @@ impl Backend for SqliteBackend {
         job: &'a Job,
         reason: &'a str,
         errors: &'a [HandlerFailure],
+        runs: &'a str,
     ) -> BoxFuture<'a, Result<(), InboxError>> {
         let errors = errors_json(errors);
         let reason = reason.to_owned();
+        let runs = runs.to_owned();
         Box::pin(self.settle(job, true, move |ctx, id, succeeded| {
             let changed = ctx
                 .db
                 .prepare_cached(&format!(
-                    "UPDATE deliveries SET done = {}, attempts = attempts + 1, dead_at = ?2, reason = ?3, errors = ?4 WHERE id = ?1 AND dead_at IS NULL AND done_at IS NULL",
+                    "UPDATE deliveries SET done = {}, attempts = attempts + 1, dead_at = ?2, reason = ?3, errors = ?4, runs = ?6 WHERE id = ?1 AND dead_at IS NULL AND done_at IS NULL",
                     store::APPEND_DONE_5
                 ))
                 .and_then(|mut statement| {
@@ -318,7 +329,8 @@ impl Backend for SqliteBackend {
                         sql_int(now_ms()),
                         reason,
                         errors,
-                        store::joined(succeeded)
+                        store::joined(succeeded),
+                        runs
                     ])
                 })
                 .map_err(sqlite_error)?;
@@ -360,6 +372,41 @@ impl Backend for SqliteBackend {
                         errors: errors
                             .and_then(|json| serde_json::from_str(&json).ok())
                             .unwrap_or_default(),
+                    })
+                })
+                .map_err(sqlite_error)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(sqlite_error)
+        }))
+    }
+
+    fn history(&self, limit: usize) -> BoxFuture<'_, Result<Vec<HistoryRow>, InboxError>> {
+        Box::pin(self.writer.call(false, move |ctx: &mut Ctx<'_>| {
+            let mut statement = ctx
+                .db
+                .prepare_cached(
+                    "SELECT CAST(uuid AS TEXT), CAST(event AS TEXT), received_at, attempts, dead_at IS NOT NULL, done_at IS NOT NULL, runs, body
+                     FROM deliveries ORDER BY id DESC LIMIT ?1",
+                )
+                .map_err(sqlite_error)?;
+            let rows = statement
+                .query_map([sql_int(limit as u64)], |row| {
+                    let attempts = u32::try_from(row.get::<_, i64>(3).unwrap_or(0)).unwrap_or(0);
+                    let (dead, done): (bool, bool) = (row.get(4)?, row.get(5)?);
+                    let state = match (dead, done, attempts) {
+                        (true, _, _) => HistoryState::Dead,
+                        (_, true, _) => HistoryState::Done,
+                        (_, _, 0) => HistoryState::Queued,
+                        _ => HistoryState::Retrying,
+                    };
+                    let body: Option<Vec<u8>> = row.get(7).ok();
+                    Ok(HistoryRow {
+                        uuid: row.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                        event: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                        received_ms: u64::try_from(row.get::<_, i64>(2).unwrap_or(0)).unwrap_or(0),
+                        attempts,
+                        state,
+                        runs: row.get::<_, Option<String>>(6)?.unwrap_or_else(|| "[]".to_owned()),
+                        body: body.filter(|body| !body.is_empty()),
                     })
                 })
                 .map_err(sqlite_error)?;
@@ -432,16 +479,17 @@ fn settle_handled(
     ctx: &mut Ctx<'_>,
     (id, size): (i64, usize),
     succeeded: &[String],
+    runs: &str,
 ) -> Result<(), InboxError> {
     let settled: Option<i64> = ctx
         .db
         .prepare_cached(&format!(
-            "UPDATE deliveries SET done = {}, done_at = ?2, body = X'', errors = '[]' WHERE id = ?1 AND done_at IS NULL AND dead_at IS NULL RETURNING id",
+            "UPDATE deliveries SET done = {}, done_at = ?2, body = X'', errors = '[]', runs = ?4 WHERE id = ?1 AND done_at IS NULL AND dead_at IS NULL RETURNING id",
             store::APPEND_DONE_3
         ))
         .and_then(|mut statement| {
             statement.query_row(
-                params![id, sql_int(now_ms()), store::joined(succeeded)],
+                params![id, sql_int(now_ms()), store::joined(succeeded), runs],
                 |row| row.get(0),
             )
         })

@@ -9,7 +9,7 @@ use crate::shared_error::SharedError;
 
 /// The schema this version writes and reads, kept in SQLite's `user_version`. A new
 /// version adds a migration from the previous one in [`open`], so older inboxes open.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 /// The database's file name inside the inbox directory.
 pub(crate) const FILE_NAME: &str = "inbox.sqlite3";
@@ -18,7 +18,8 @@ pub(crate) const FILE_NAME: &str = "inbox.sqlite3";
 /// (`dead_at` set), or handled (`done_at` set: a tombstone without its body, kept for the
 /// dedupe retention so a Postal retry of it runs nothing again). `done` lists the handlers
 /// that succeeded, one per line: in the row itself, so recording them and acknowledging
-/// the delivery write the same page.
+/// the delivery write the same page. `runs` is the latest run's handlers (JSON), for the
+/// inspector's history (version 2).
 const CREATE: &str = "
 CREATE TABLE deliveries (
     id INTEGER PRIMARY KEY,
@@ -33,7 +34,8 @@ CREATE TABLE deliveries (
     done_at INTEGER,
     done TEXT NOT NULL DEFAULT '',
     reason TEXT,
-    errors TEXT NOT NULL DEFAULT '[]'
+    errors TEXT NOT NULL DEFAULT '[]',
+    runs TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX deliveries_due ON deliveries (due_at) WHERE dead_at IS NULL AND done_at IS NULL;
 CREATE INDEX deliveries_dead ON deliveries (dead_at) WHERE dead_at IS NOT NULL;
@@ -100,6 +102,12 @@ pub(crate) fn open(dir: &Path) -> Result<Connection, InboxError> {
                 ))
                 .map_err(sqlite)?;
         }
+        // Version 1 (postal-hooks before the inspector): the latest run's handlers added.
+        1 => connection
+            .execute_batch(&format!(
+                "BEGIN; ALTER TABLE deliveries ADD COLUMN runs TEXT NOT NULL DEFAULT '[]'; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))
+            .map_err(sqlite)?,
         SCHEMA_VERSION => {}
         found => {
             return Err(InboxError::Schema {
