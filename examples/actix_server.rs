@@ -30,7 +30,7 @@ use actix_server::Server;
 use actix_service::{fn_service, map_config};
 use actix_web::App;
 use actix_web::dev::AppConfig;
-use postal_hooks::{Headers, Receiver, Reply};
+use postal_hooks::{Headers, Receiver};
 
 fn main() -> std::io::Result<()> {
     actix_web::rt::System::new().block_on(async move {
@@ -86,6 +86,6 @@ fn before_continue(receiver: &Receiver, request: Request) -> Result<Request, Res
     let method = request.method().as_str();
     match receiver.check_before_body(method, headers, headers.content_length()) {
         Ok(()) => Ok(request),
-        Err(refused) => Err(postal_hooks::actix::response(Reply::from_error(refused)).into()),
+        Err(refused) => Err(postal_hooks::actix::response(receiver.refuse(refused)).into()),
     }
 }

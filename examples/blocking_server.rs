@@ -31,7 +31,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use postal_hooks::{Headers, ReceiveError, Receiver, Reply, SharedError};
+use postal_hooks::{Headers, ReceiveError, Receiver, SharedError};
 use shared::http1::{self, BODY_TIMEOUT};
 
 fn main() {
@@ -82,7 +82,7 @@ async fn handle(
     let content_length = parts.headers.content_length();
     let method = parts.method.as_str();
     if let Err(error) = receiver.check_before_body(method, &parts.headers, content_length) {
-        return Ok(Reply::from_error(error).into());
+        return Ok(receiver.refuse(error).into());
     }
     let limit = receiver.max_body_bytes();
     let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, limit).collect()).await {
@@ -92,26 +92,27 @@ async fn handle(
                 limit,
                 length: None,
             };
-            return Ok(Reply::from_error(too_large).into());
+            return Ok(receiver.refuse(too_large).into());
         }
         Ok(Err(error)) => {
             let cause = SharedError::from_boxed(error);
-            return Ok(Reply::from_error(ReceiveError::BodyRead(cause)).into());
+            return Ok(receiver.refuse(ReceiveError::BodyRead(cause)).into());
         }
         Err(elapsed) => {
             let cause = SharedError::new(elapsed);
-            return Ok(Reply::from_error(ReceiveError::BodyRead(cause)).into());
+            return Ok(receiver.refuse(ReceiveError::BodyRead(cause)).into());
         }
     };
     // The synchronous part: a thread of its own, as blocking handlers need. `block_on`
     // there still reaches the runtime's reactor, which a Redis store uses.
     let runtime = tokio::runtime::Handle::current();
+    let in_thread = receiver.clone();
     let blocking = tokio::task::spawn_blocking(move || {
-        runtime.block_on(receiver.receive(&parts.headers, &body))
+        runtime.block_on(in_thread.receive(&parts.headers, &body))
     });
     let reply = match blocking.await {
         Ok(reply) => reply,
-        Err(error) => Reply::from_error(ReceiveError::Internal(SharedError::new(error))),
+        Err(error) => receiver.refuse(ReceiveError::Internal(SharedError::new(error))),
     };
     Ok(reply.into())
 }

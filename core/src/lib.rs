@@ -54,7 +54,9 @@
 //! | 4. route | [`Dispatcher::handlers`] | the handlers registered for that event, in order |
 //! | 5. run | [`Dispatcher`], [`dedupe`] | each handler runs once per uuid, isolated from the others (or later, in the workers of an `inbox`) |
 //! | 6. answer | [`Report`], [`Reply`] | one status, headers and body for Postal |
-//! | 7. observe | [`observe`], `inspect` | one log line per request, metrics, and (feature `inspector`) the inspector page |
+//!
+//! Across the stages, [`observe`] records each answer (one log line, metrics) and the
+//! `inspect` module (feature `inspector`) shows the recent ones on a page.
 //!
 //! ## Receiving, in any framework
 //!
@@ -166,11 +168,11 @@ mod handler;
 mod registry;
 mod dispatch;
 mod receiver;
-pub mod observe;
 pub mod dedupe;
 mod adapters;
 // Cross-cutting.
 pub mod config;
+pub mod observe;
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
 pub mod inbox;

@@ -54,6 +54,22 @@ async fn past_max_age_dead_letters_then_retry_runs_once() {
     dead_lettered_then_retried(open("dead", short_lived())).await;
 }
 
+/// `Workers` documents that dropping its handle leaves the workers running: they still
+/// take what is pushed afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_workers_handle_leaves_them_running() {
+    let inbox = open("dropped", quick());
+    let lab = std::sync::Arc::new(Lab::default());
+    drop(inbox.start(&dispatcher(lab.clone())).unwrap());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let uuid = uuid("dropped", 0);
+    push(&inbox, &uuid).await.unwrap();
+    eventually(Duration::from_secs(10), "the delivery to run", || async {
+        lab.runs("steady", &uuid) == 1
+    })
+    .await;
+}
+
 /// An inbox written by the version before the inspector (schema 1: no `runs` column)
 /// opens, gains the column, and keeps its pending delivery, which then runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

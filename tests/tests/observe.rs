@@ -250,3 +250,66 @@ fn a_delivery_line_names_what_ran_failed_and_was_skipped_and_spans_carry_full_pa
     );
     assert!(line.contains("failed=[observe::count_open]"), "{line}");
 }
+
+/// A body whose connection fails mid-read.
+struct Broken;
+
+impl http_body::Body for Broken {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::other("connection reset"))))
+    }
+}
+
+#[tokio::test]
+async fn refusals_made_by_an_adapter_are_logged_inside_the_request_span_too() {
+    use tower_service::Service as _;
+    let router = postal_hooks::axum::router("/postal/webhook", receiver_with(None));
+    let requests = [
+        (
+            "method_not_allowed",
+            405,
+            http::Request::get("/postal/webhook").body(axum::body::Body::empty()),
+        ),
+        (
+            "body_read",
+            400,
+            http::Request::post("/postal/webhook")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::new(Broken)),
+        ),
+        (
+            "payload_too_large",
+            413,
+            http::Request::post("/postal/webhook")
+                .header("content-type", "application/json")
+                .header("content-length", "99999999")
+                .body(axum::body::Body::empty()),
+        ),
+    ];
+    for (kind, status, request) in requests {
+        let recorder = Recorder::leak();
+        let dispatch = tracing::Dispatch::new(recorder);
+        let guard = tracing::dispatcher::set_default(&dispatch);
+        let response = router.clone().call(request.unwrap()).await.unwrap();
+        drop(guard);
+        assert_eq!(response.status().as_u16(), status, "{kind}");
+        let lines = request_lines(recorder);
+        assert_eq!(lines.len(), 1, "{kind}: {}", recorder.text());
+        assert!(
+            lines[0].starts_with("event INFO in=postal_hooks.request "),
+            "{kind}: {}",
+            lines[0]
+        );
+        assert!(
+            lines[0].contains(&format!("refusal=\"{kind}\"")),
+            "{}",
+            lines[0]
+        );
+    }
+}

@@ -34,17 +34,17 @@ async fn handle(
     if let Err(error) =
         receiver.check_before_body(request.method().as_str(), headers, content_length)
     {
-        return response(Reply::from_error(error));
+        return response(receiver.refuse(error));
     }
     let limit = receiver.max_body_bytes();
     let body = match payload.to_bytes_limited(limit).await {
         Ok(Ok(body)) => body,
         Ok(Err(error)) => {
             let cause = SharedError::new(ActixError(error.to_string()));
-            return response(Reply::from_error(ReceiveError::BodyRead(cause)));
+            return response(receiver.refuse(ReceiveError::BodyRead(cause)));
         }
         Err(_) => {
-            return response(Reply::from_error(ReceiveError::PayloadTooLarge {
+            return response(receiver.refuse(ReceiveError::PayloadTooLarge {
                 limit,
                 length: None,
             }));
@@ -58,12 +58,11 @@ async fn handle(
         .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
         .collect();
     let receiver = receiver.into_inner();
-    let task = actix_web::rt::spawn(async move { receiver.receive(&owned, &body).await });
+    let in_task = receiver.clone();
+    let task = actix_web::rt::spawn(async move { in_task.receive(&owned, &body).await });
     match task.await {
         Ok(reply) => response(reply),
-        Err(error) => response(Reply::from_error(ReceiveError::Internal(SharedError::new(
-            error,
-        )))),
+        Err(error) => response(receiver.refuse(ReceiveError::Internal(SharedError::new(error)))),
     }
 }
 

@@ -54,13 +54,14 @@ pub fn router(path: &str, receiver: Receiver) -> axum::Router {
 #[derive(Debug, Clone)]
 pub struct VerifiedWebhook(pub Envelope);
 
-/// Why [`VerifiedWebhook`] refused a request; answers with the matching status.
+/// Why [`VerifiedWebhook`] refused a request; answers with the matching status. The
+/// extractor has logged and counted it already ([`Receiver::refuse`]).
 #[derive(Debug)]
 pub struct WebhookRejection(pub ReceiveError);
 
 impl IntoResponse for WebhookRejection {
     fn into_response(self) -> Response {
-        response(Reply::from_error(self.0)).into_response()
+        response(Reply::refused(self.0)).into_response()
     }
 }
 
@@ -73,16 +74,22 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let receiver = Receiver::from_ref(state);
+        let refuse = |error: ReceiveError| {
+            // Logged and counted here, where the receiver is at hand; the accepted ones
+            // are answered (and logged) by the app's own handler.
+            let _ = receiver.refuse(error.clone());
+            WebhookRejection(error)
+        };
         let (parts, body) = request.into_parts();
         receiver
             .check_before_body(parts.method.as_str(), &parts.headers, None)
-            .map_err(WebhookRejection)?;
+            .map_err(refuse)?;
         let bytes = read_limited(body, receiver.max_body_bytes())
             .await
-            .map_err(WebhookRejection)?;
+            .map_err(refuse)?;
         receiver
             .verify_and_parse(&parts.headers, &bytes)
             .map(VerifiedWebhook)
-            .map_err(WebhookRejection)
+            .map_err(refuse)
     }
 }

@@ -27,11 +27,11 @@ where
     if let Err(error) =
         receiver.check_before_body(parts.method.as_str(), &parts.headers, content_length)
     {
-        return response(Reply::from_error(error));
+        return response(receiver.refuse(error));
     }
     match read_limited(body, receiver.max_body_bytes()).await {
         Ok(bytes) => response(receive_detached(receiver, parts.headers, bytes).await),
-        Err(error) => response(Reply::from_error(error)),
+        Err(error) => response(receiver.refuse(error)),
     }
 }
 
@@ -47,12 +47,12 @@ pub(crate) async fn receive_detached(
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return receiver.receive(&headers, &body).await;
     };
-    let receiver = receiver.clone();
-    let task = runtime.spawn(async move { receiver.receive(&headers, &body).await });
+    let in_task = receiver.clone();
+    let task = runtime.spawn(async move { in_task.receive(&headers, &body).await });
     match task.await {
         Ok(reply) => reply,
         // Handler panics are caught inside; reaching this is a bug, answered with a retry.
-        Err(error) => Reply::from_error(ReceiveError::Internal(SharedError::new(error))),
+        Err(error) => receiver.refuse(ReceiveError::Internal(SharedError::new(error))),
     }
 }
 

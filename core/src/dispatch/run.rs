@@ -24,10 +24,7 @@ pub(super) async fn run_all(route: Route<'_>, cx: &CallContext<'_>) -> Vec<Handl
 
 /// Runs one handler, catching its error or panic, and times it.
 pub(super) async fn run(handler: &HandlerEntry, cx: &CallContext<'_>) -> HandlerRun {
-    let span = tracing::info_span!(
-        "postal_hooks.handler",
-        handler = crate::observe::handler_path(&handler.info)
-    );
+    let span = tracing::info_span!("postal_hooks.handler", handler = handler.info.static_path());
     let start = Instant::now();
     // A sync handler runs to completion in this call, so it is entered here; an async one
     // only builds its future here and is entered on every poll below.

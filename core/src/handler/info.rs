@@ -1,7 +1,9 @@
 //! [`HandlerInfo`]: a registered handler as the dispatcher lists it and reports name it,
 //! with its [`EventFilter`], [`Location`] and [`HandlerKind`].
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 /// The events a handler receives.
 ///
@@ -135,10 +137,32 @@ impl HandlerInfo {
 
     /// `module::path::fn_name` (for a closure, its type name).
     pub fn path(&self) -> String {
-        match self.location.module_path {
-            "" => self.name.to_owned(),
-            module_path => format!("{module_path}::{}", self.name),
+        self.static_path().to_owned()
+    }
+
+    /// [`path`](Self::path) as a `'static` string, for span fields and metric labels at no
+    /// allocation per request: built and kept on its first use (one per distinct handler,
+    /// a number fixed by the program's code), then looked up.
+    pub(crate) fn static_path(&self) -> &'static str {
+        type Paths = RwLock<HashMap<(&'static str, &'static str), &'static str>>;
+        static PATHS: OnceLock<Paths> = OnceLock::new();
+        let module = self.location.module_path;
+        if module.is_empty() {
+            return self.name;
         }
+        let key = (module, self.name);
+        let paths = PATHS.get_or_init(Paths::default);
+        if let Some(path) = paths
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return path;
+        }
+        let mut paths = paths.write().unwrap_or_else(PoisonError::into_inner);
+        paths
+            .entry(key)
+            .or_insert_with(|| Box::leak(format!("{module}::{}", self.name).into_boxed_str()))
     }
 
     /// Where it was declared (or, for closures, registered).

@@ -54,9 +54,13 @@ pub(crate) trait Backend: Send + Sync + 'static {
         runs: &'a str,
     ) -> BoxFuture<'a, Result<(), InboxError>>;
     /// The most recent deliveries kept (pending, handled within the dedupe retention, and
-    /// dead-lettered), newest first, at most `limit`. Read by the inspector.
+    /// dead-lettered), newest first, at most `limit`, without their bodies. Read by the
+    /// inspector.
     #[cfg_attr(not(feature = "inspector"), allow(dead_code))]
     fn history(&self, limit: usize) -> BoxFuture<'_, Result<Vec<HistoryRow>, InboxError>>;
+    /// The body of delivery `uuid`, while it is kept (pending or dead-lettered).
+    #[cfg_attr(not(feature = "inspector"), allow(dead_code))]
+    fn body<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, InboxError>>;
     /// Gives the delivery back, due now, with its attempt not counted (shutdown).
     fn release<'a>(
         &'a self,

@@ -28,8 +28,10 @@ pub(super) async fn report(backend: Arc<dyn Backend>, mut stopping: watch::Recei
             return;
         }
         tokio::select! {
-            _ = tokio::time::sleep(INTERVAL) => {}
-            _ = stopping.changed() => {}
+            () = tokio::time::sleep(INTERVAL) => {}
+            // `Err`: the `Workers` handle was dropped, which leaves the workers (and this)
+            // running; the branch is then disabled.
+            Ok(()) = stopping.changed() => {}
         }
     }
 }

@@ -203,17 +203,37 @@ impl Inbox {
         .map_err(|error| InboxError::Unavailable(SharedError::new(error)))
     }
 
-    /// The most recent deliveries kept, newest first, as the inspector lists them.
+    /// The most recent deliveries kept, newest first, as the inspector lists them: at
+    /// most `latest` of the latest, and the newest `dead` dead letters however old, so that
+    /// each can still be retried or discarded. Without bodies.
     #[cfg(feature = "inspector")]
     pub(crate) async fn history(
         &self,
-        limit: usize,
+        latest: usize,
+        dead: usize,
     ) -> Result<Vec<crate::inspect::DeliveryRecord>, InboxError> {
-        let rows = self.backend.history(limit).await?;
-        Ok(rows
+        let mut records: Vec<crate::inspect::DeliveryRecord> = self
+            .backend
+            .history(latest)
+            .await?
             .into_iter()
             .map(crate::inspect::DeliveryRecord::from_history)
-            .collect())
+            .collect();
+        let listed: std::collections::HashSet<String> =
+            records.iter().map(|record| record.id.clone()).collect();
+        for letter in self.backend.dead_letters(dead).await? {
+            if !listed.contains(&letter.uuid) {
+                records.push(crate::inspect::DeliveryRecord::from_dead_letter(letter));
+            }
+        }
+        records.sort_by_key(|record| std::cmp::Reverse(record.received_at));
+        Ok(records)
+    }
+
+    /// The body of delivery `uuid` while it is kept (pending or dead-lettered).
+    #[cfg(feature = "inspector")]
+    pub(crate) async fn body(&self, uuid: &str) -> Result<Option<Vec<u8>>, InboxError> {
+        self.backend.body(uuid).await
     }
 
     /// The most recent dead letters, newest first, at most `limit`.

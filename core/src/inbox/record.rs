@@ -103,8 +103,6 @@ pub(crate) struct HistoryRow {
     pub(crate) state: HistoryState,
     /// The latest run's handlers, as JSON (`[]` before the first run).
     pub(crate) runs: String,
-    /// The body, while the delivery is pending or dead-lettered.
-    pub(crate) body: Option<Vec<u8>>,
 }
 
 /// How full the inbox is.

@@ -56,14 +56,16 @@ async fn work(shared: &Shared, name: &str) {
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
                     () = shared.wake.notified() => {}
-                    _ = stopping.wait_for(|stop| *stop) => return,
+                    // `Err`: the `Workers` handle was dropped, which leaves the workers
+                    // running; the branch is then disabled.
+                    Ok(_) = stopping.wait_for(|stop| *stop) => return,
                 }
             }
             Err(error) => {
                 tracing::warn!(%error, worker = %name, "cannot take a delivery from the inbox");
                 tokio::select! {
                     () = tokio::time::sleep(STORE_RETRY) => {}
-                    _ = stopping.wait_for(|stop| *stop) => return,
+                    Ok(_) = stopping.wait_for(|stop| *stop) => return,
                 }
             }
         }
@@ -96,7 +98,10 @@ async fn process(shared: &Shared, worker: &str, mut job: Job) {
     let mut grace = shared.grace.clone();
     let mut stopping = shared.stopping.clone();
     let out_of_grace = pin!(async move {
-        let _ = stopping.wait_for(|stop| *stop).await;
+        if stopping.wait_for(|stop| *stop).await.is_err() {
+            // The `Workers` handle was dropped without `shutdown`: no grace to run out.
+            std::future::pending::<()>().await;
+        }
         let grace = *grace.borrow_and_update();
         tokio::time::sleep(grace).await;
     });
@@ -191,28 +196,16 @@ async fn settle(shared: &Shared, worker: &str, job: &Job, report: &Report) {
     );
 }
 
-/// The run's handlers, as the history keeps them: `[{"name", "outcome", "duration_ms",
-/// "error"}]`.
+/// The run's handlers, as the history keeps them ([`HandlerRecord`]s, as JSON).
+///
+/// [`HandlerRecord`]: crate::observe::HandlerRecord
 fn runs_json(report: &Report) -> String {
-    let runs: Vec<serde_json::Value> = report
+    let runs: Vec<crate::observe::HandlerRecord> = report
         .runs()
         .iter()
-        .map(|run| {
-            let (outcome, error) = match run.outcome() {
-                crate::Outcome::Ok => ("ok", None),
-                crate::Outcome::Error(message) => ("error", Some(message.as_str())),
-                crate::Outcome::Panic(message) => ("panic", Some(message.as_str())),
-                _ => ("skipped", None),
-            };
-            serde_json::json!({
-                "name": crate::observe::handler_path(run.handler()),
-                "outcome": outcome,
-                "duration_ms": run.duration().as_secs_f64() * 1000.0,
-                "error": error,
-            })
-        })
+        .map(crate::observe::HandlerRecord::from_run)
         .collect();
-    serde_json::Value::Array(runs).to_string()
+    serde_json::to_string(&runs).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// A failure to record the outcome leaves the delivery under its lease: it runs again

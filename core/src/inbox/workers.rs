@@ -18,6 +18,8 @@ pub struct Workers {
     stopping: watch::Sender<bool>,
     grace: watch::Sender<Duration>,
     tasks: Vec<JoinHandle<()>>,
+    /// The task that sets the inbox's gauges.
+    gauges: Option<JoinHandle<()>>,
     /// The runtime started for the workers when `start` was called outside one.
     own_runtime: Option<tokio::runtime::Runtime>,
 }
@@ -41,20 +43,21 @@ impl Workers {
                 (runtime.handle().clone(), Some(runtime))
             }
         };
-        let mut tasks: Vec<JoinHandle<()>> = (0..count)
+        let tasks = (0..count)
             .map(|index| {
                 let name = format!("{}-{index}", worker_prefix());
                 handle.spawn(worker::run(shared.clone(), name))
             })
             .collect();
-        tasks.push(handle.spawn(gauges::report(
+        let gauges = handle.spawn(gauges::report(
             shared.backend.clone(),
             shared.stopping.clone(),
-        )));
+        ));
         Ok(Workers {
             stopping,
             grace,
             tasks,
+            gauges: Some(gauges),
             own_runtime,
         })
     }
@@ -70,7 +73,7 @@ impl Workers {
     pub async fn shutdown(mut self, grace: Duration) {
         let _ = self.grace.send(grace);
         let _ = self.stopping.send(true);
-        for task in self.tasks.drain(..) {
+        for task in self.tasks.drain(..).chain(self.gauges.take()) {
             if let Err(error) = task.await {
                 tracing::error!(%error, "an inbox worker ended abnormally");
             }
@@ -82,13 +85,12 @@ impl Workers {
 
     /// The number of workers.
     pub fn len(&self) -> usize {
-        // The last task reports the gauges.
-        self.tasks.len().saturating_sub(1)
+        self.tasks.len()
     }
 
     /// `true` when there are none (never, for a started inbox).
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.tasks.is_empty()
     }
 }
 

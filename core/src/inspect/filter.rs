@@ -20,13 +20,15 @@ pub(super) struct Filter {
 }
 
 impl Filter {
-    /// Empty parameters dropped.
+    /// Empty parameters dropped; a status written `dead-lettered` read as
+    /// `dead_lettered`.
     pub(super) fn normalised(mut self) -> Self {
         for value in [&mut self.event, &mut self.status, &mut self.text] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *value = None;
             }
         }
+        self.status = self.status.map(|status| status.trim().replace('-', "_"));
         self
     }
 

@@ -45,7 +45,7 @@ fn handlers_cell(out: &mut String, record: &DeliveryRecord) {
         let _ = write!(
             out,
             "<div class=\"handler outcome-{0}\"><code>{1}</code>: {0} in {2:.1} ms",
-            Esc(&handler.outcome),
+            handler.outcome.as_str(),
             Esc(&handler.name),
             handler.duration_ms
         );
@@ -177,7 +177,7 @@ pub(super) fn detail(shared: &Shared, record: &DeliveryRecord, actions: &[(&str,
         let _ = write!(
             out,
             "<tr class=\"handler outcome-{0}\"><td><code>{1}</code></td><td>{0}</td><td>{2:.3} ms</td><td>{3}</td></tr>",
-            Esc(&handler.outcome),
+            handler.outcome.as_str(),
             Esc(&handler.name),
             handler.duration_ms,
             Esc(handler.error.as_deref().unwrap_or(""))

@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::dispatch::{HandlerRun, Outcome, Report};
-use crate::observe::handler_path;
+use crate::dispatch::Report;
+use crate::observe::HandlerRecord;
 use crate::receiver::Reply;
 
 /// Where a delivery stands.
@@ -41,37 +41,6 @@ impl DeliveryState {
     }
 }
 
-/// One handler's run, as shown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct HandlerRecord {
-    /// The handler's full path.
-    pub name: String,
-    /// `ok`, `error`, `panic` or `skipped`.
-    pub outcome: String,
-    /// How long it ran, in milliseconds.
-    pub duration_ms: f64,
-    /// The error or panic message, when it failed.
-    pub error: Option<String>,
-}
-
-impl HandlerRecord {
-    pub(crate) fn from_run(run: &HandlerRun) -> Self {
-        let (outcome, error) = match &run.outcome {
-            Outcome::Ok => ("ok", None),
-            Outcome::Error(message) => ("error", Some(message.clone())),
-            Outcome::Panic(message) => ("panic", Some(message.clone())),
-            Outcome::Skipped => ("skipped", None),
-        };
-        HandlerRecord {
-            name: handler_path(&run.handler).to_owned(),
-            outcome: outcome.to_owned(),
-            duration_ms: run.duration.as_secs_f64() * 1000.0,
-            error,
-        }
-    }
-}
-
 /// One delivery, as the inspector lists it and `GET <mount>/api/deliveries` returns it.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
@@ -83,8 +52,9 @@ pub struct DeliveryRecord {
     pub uuid: Option<String>,
     /// The event name (none for a refusal).
     pub event: Option<String>,
-    /// The HTTP status: the one answered (inline), or the one the latest run would have
-    /// answered (inbox).
+    /// The HTTP status. Inline: the one Postal was answered, or, after a retry from the
+    /// inspector, the retry's. With an inbox (Postal was answered 200 when the delivery was
+    /// stored): 200 while queued or once handled, 500 while failing or dead-lettered.
     pub status: u16,
     /// When it was received, RFC 3339 in JSON.
     #[serde(serialize_with = "rfc3339")]
@@ -130,16 +100,7 @@ impl DeliveryRecord {
     #[cfg(feature = "inbox")]
     pub(crate) fn from_history(row: crate::inbox::HistoryRow) -> Self {
         use crate::inbox::HistoryState;
-        let handlers: Vec<HandlerRecord> = serde_json::from_str::<Vec<StoredRun>>(&row.runs)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|run| HandlerRecord {
-                name: run.name,
-                outcome: run.outcome,
-                duration_ms: run.duration_ms,
-                error: run.error,
-            })
-            .collect();
+        let handlers: Vec<HandlerRecord> = serde_json::from_str(&row.runs).unwrap_or_default();
         let (state, status) = match row.state {
             HistoryState::Queued => (DeliveryState::Queued, 200),
             HistoryState::Done => (DeliveryState::Ok, 200),
@@ -156,7 +117,29 @@ impl DeliveryRecord {
             refusal: None,
             attempts: row.attempts,
             handlers,
-            body: row.body.map(Arc::from),
+            body: None,
+        }
+    }
+
+    /// A dead letter the history no longer lists: its failing handlers' last errors.
+    #[cfg(feature = "inbox")]
+    pub(crate) fn from_dead_letter(letter: crate::inbox::DeadLetter) -> Self {
+        let handlers = letter
+            .errors
+            .into_iter()
+            .map(|failure| HandlerRecord::failed(failure.handler, failure.error))
+            .collect();
+        DeliveryRecord {
+            id: letter.uuid.clone(),
+            uuid: Some(letter.uuid),
+            event: Some(letter.event),
+            status: 500,
+            received_at: letter.received_at,
+            state: DeliveryState::DeadLettered,
+            refusal: None,
+            attempts: letter.attempts,
+            handlers,
+            body: None,
         }
     }
 
@@ -188,17 +171,6 @@ impl DeliveryRecord {
     pub fn body(&self) -> Option<&[u8]> {
         self.body.as_deref()
     }
-}
-
-/// A run as the inbox keeps it.
-#[cfg(feature = "inbox")]
-#[derive(serde::Deserialize)]
-struct StoredRun {
-    name: String,
-    outcome: String,
-    #[serde(default)]
-    duration_ms: f64,
-    error: Option<String>,
 }
 
 fn rfc3339<S: serde::Serializer>(at: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {

@@ -50,10 +50,15 @@ fn html_page(body: String) -> Response {
         .into_response()
 }
 
+/// A plain-text error page (it may quote the URL's id: never sniffed as HTML).
 fn failure(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (
         status,
-        [(header::CACHE_CONTROL, "no-store")],
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
         format!("{message}\n"),
     )
         .into_response()
@@ -84,15 +89,20 @@ async fn api(
     Query(filter): Query<Filter>,
 ) -> Response {
     let filter = filter.normalised();
-    match shared.records().await {
-        Ok(records) => {
-            let shown: Vec<serde_json::Value> = records
-                .iter()
-                .filter(|record| filter.matches(record))
-                .take(filter.limit())
-                .map(|record| shared.json(record))
-                .collect();
-            ([(header::CACHE_CONTROL, "no-store")], Json(shown)).into_response()
+    let records = match shared.records().await {
+        Ok(records) => records,
+        Err(error) => return failure(StatusCode::SERVICE_UNAVAILABLE, error),
+    };
+    let shown: Vec<DeliveryRecord> = records
+        .into_iter()
+        .filter(|record| filter.matches(record))
+        .take(filter.limit())
+        .collect();
+    match shared.with_bodies(shown).await {
+        Ok(shown) => {
+            let json: Vec<serde_json::Value> =
+                shown.iter().map(|record| shared.json(record)).collect();
+            ([(header::CACHE_CONTROL, "no-store")], Json(json)).into_response()
         }
         Err(error) => failure(StatusCode::SERVICE_UNAVAILABLE, error),
     }

@@ -63,7 +63,7 @@ impl fmt::Display for Names<'_> {
                 f.write_str(", ")?;
             }
             first = false;
-            f.write_str(super::handler_path(&run.handler))?;
+            f.write_str(run.handler.static_path())?;
         }
         f.write_str("]")
     }

@@ -5,23 +5,29 @@
 //!
 //! # The log line
 //!
-//! Every request a [`Receiver`](crate::Receiver) answers produces one `tracing` event at
+//! Every request a [`Receiver`](crate::Receiver) answers (through `receive`,
+//! `receive_request`, `receive_blocking` or `refuse`, which every adapter uses) produces
+//! one `tracing` event at
 //! `INFO`, target `postal_hooks::request`, message `postal webhook`, inside the request's
 //! span `postal_hooks.request`:
 //!
 //! ```text
-//! INFO postal_hooks.request: postal webhook event=MessageBounced uuid=7c4a…1a73 status=500 duration_ms=0.412 ran=[app::suppress] skipped=[] failed=[app::notify_crm] refusal=-
-//! INFO postal_hooks.request: postal webhook event=- uuid=- status=401 duration_ms=0.021 ran=[] skipped=[] failed=[] refusal=unauthorized
+//! INFO postal_hooks.request: postal_hooks::request: postal webhook event="MessageBounced" uuid="7c4a2e96-1d3b-4f85-9a0c-6e8b2d4f1a73" status=500 duration_ms=0.412 ran=[app::suppress] skipped=[] failed=[app::notify_crm] refusal="-" stored="-" detail=-
+//! INFO postal_hooks.request: postal_hooks::request: postal webhook event="-" uuid="-" status=401 duration_ms=0.021 ran=[] skipped=[] failed=[] refusal="unauthorized" stored="-" detail=signature verification failed: signature does not match the body
 //! ```
 //!
 //! | field | what |
 //! |---|---|
 //! | `event`, `uuid` | the envelope's, or `-` when refused before parsing |
 //! | `status` | the HTTP status answered |
-//! | `duration_ms` | milliseconds from the body's arrival at [`Receiver::receive`](crate::Receiver::receive) to the answer |
+//! | `duration_ms` | milliseconds from the call of [`Receiver::receive`](crate::Receiver::receive) to the answer (0 for a refusal an adapter made before reading the body, [`Receiver::refuse`](crate::Receiver::refuse)) |
 //! | `ran`, `skipped`, `failed` | handler paths: ran (succeeded), skipped (already done for this uuid), failed (error or panic) |
 //! | `refusal` | why nothing ran ([`ReceiveError::reason`](crate::ReceiveError::reason), or `in_progress` / `store_unavailable`), else `-` |
 //! | `stored` | with an inbox: `queued` or `already_queued`, else `-` |
+//! | `detail` | for a refusal, what was wrong: the error's message, or for a body that is not a Postal webhook only its error kind, field path, line and column; else `-` |
+//!
+//! The axum `VerifiedWebhook` extractor logs the requests it refuses; those it accepts are
+//! answered by the app's own handler, which logs them as it sees fit.
 //!
 //! **No payload value is ever logged**: a refused body is described by its error kind and
 //! field path only (`detail`), never by the value serde quoted.
@@ -48,7 +54,8 @@
 //!   every event is also a `log` record (target `postal_hooks::request` for the line
 //!   above), with its fields as `key=value` after the message. Turn it on with
 //!   `RUST_LOG=postal_hooks=info` under `env_logger`.
-//! - Neither installed: nothing is printed, and the events cost one relaxed atomic load.
+//! - Neither installed: nothing is printed. Each request still builds its span and checks
+//!   its events' interest (a few atomic loads; the receive benchmark includes them).
 //!
 //! # Metrics
 //!
@@ -88,9 +95,10 @@
 mod labels;
 mod line;
 mod record;
+mod run_record;
 
-pub(crate) use labels::handler_path;
 pub(crate) use record::{observe_reply, record_runs};
+pub use run_record::{HandlerRecord, RunOutcome};
 
 /// Counter: requests answered, labelled `event` and `status` (the HTTP status).
 pub const DELIVERIES_TOTAL: &str = "postal_hooks_deliveries_total";

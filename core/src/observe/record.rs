@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use metrics::SharedString;
 
+use super::RunOutcome;
 use super::labels::label;
 use super::line::log_line;
 use super::{DELIVERIES_TOTAL, HANDLER_DURATION_SECONDS, HANDLER_RUNS_TOTAL, REFUSALS_TOTAL};
@@ -28,13 +29,14 @@ pub(crate) fn observe_reply(reply: &Reply, elapsed: Duration) {
 /// Counts handler runs and times them: for every dispatch, inline or in an inbox worker.
 pub(crate) fn record_runs(runs: &[HandlerRun]) {
     for run in runs {
-        let handler = super::handler_path(&run.handler);
+        let handler = run.handler.static_path();
         let outcome = match run.outcome {
-            Outcome::Ok => "ok",
-            Outcome::Error(_) => "error",
-            Outcome::Panic(_) => "panic",
-            Outcome::Skipped => "skipped",
-        };
+            Outcome::Ok => RunOutcome::Ok,
+            Outcome::Error(_) => RunOutcome::Error,
+            Outcome::Panic(_) => RunOutcome::Panic,
+            Outcome::Skipped => RunOutcome::Skipped,
+        }
+        .as_str();
         metrics::counter!(HANDLER_RUNS_TOTAL, "handler" => handler, "outcome" => outcome)
             .increment(1);
         if run.outcome != Outcome::Skipped {

@@ -222,6 +222,38 @@ impl Receiver {
         .await
     }
 
+    /// The reply to a request refused before [`receive`](Self::receive) could run: for an
+    /// adapter whose checks fail before the body is read ([`check_before_body`]), or whose
+    /// body read fails. Like every answer it is logged and counted inside the span
+    /// `postal_hooks.request` (with a `duration_ms` of 0; see [`observe`](crate::observe)),
+    /// and kept by the inspector, if any.
+    ///
+    /// [`check_before_body`]: Self::check_before_body
+    ///
+    /// ```
+    /// use postal_hooks::{Dispatcher, Receiver, Verifier};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+    /// # let dispatcher = Dispatcher::builder().without_registered_handlers().allow_no_handlers().build()?;
+    /// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
+    /// // In an adapter, before reading the body:
+    /// if let Err(refused) = receiver.check_before_body("PUT", &[("content-type", "application/json")], Some(12)) {
+    ///     let reply = receiver.refuse(refused);
+    ///     assert_eq!(reply.status(), 405);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn refuse(&self, error: ReceiveError) -> Reply {
+        tracing::info_span!("postal_hooks.request").in_scope(|| {
+            let reply = Reply::refused(error);
+            observe_reply(&reply, std::time::Duration::ZERO);
+            #[cfg(feature = "inspector")]
+            self.keep(&reply, &[]);
+            reply
+        })
+    }
+
     /// Keeps the answer in the inspector's ring, when there is one and no inbox (the inbox
     /// keeps its deliveries itself).
     #[cfg(feature = "inspector")]

@@ -77,10 +77,10 @@ impl Reply {
         }
     }
 
-    /// The reply for a request refused with `error`, for an adapter that refuses before
-    /// calling [`Receiver::receive`](crate::Receiver::receive) (a wrong method, or a body
-    /// too large to read). It is logged and counted like every answer (see
-    /// [`observe`](crate::observe)), with a `duration_ms` of 0.
+    /// The reply for a request refused with `error`. It is logged and counted like every
+    /// answer (see [`observe`](crate::observe)), with a `duration_ms` of 0, but outside any
+    /// request span and not kept by an inspector: with a [`Receiver`](crate::Receiver) at
+    /// hand, prefer [`Receiver::refuse`](crate::Receiver::refuse).
     pub fn from_error(error: ReceiveError) -> Self {
         let reply = Reply::refused(error);
         observe_reply(&reply, Duration::ZERO);

@@ -399,7 +399,7 @@ pub async fn inspected_from_the_store<F: Future<Output = Inbox>>(
     })
     .await;
     workers.shutdown(Duration::from_secs(5)).await;
-    let dead = api(&router, "?status=dead_lettered").await;
+    let dead = api(&router, "?status=dead-lettered").await;
     assert_eq!(dead.len(), 2, "{dead:?}");
     for delivery in &dead {
         assert_eq!(delivery["event"], "MessageSent");
@@ -421,9 +421,11 @@ pub async fn inspected_from_the_store<F: Future<Output = Inbox>>(
     }
     drop((receiver, router, inbox, inspector));
 
-    // A new process: the same store, a new inspector.
+    // A new process: the same store, a new inspector, that lists only the latest
+    // delivery, and every dead letter however old.
     let inbox = reopen().await;
     let inspector = postal_hooks::inspect::Inspector::builder(TOKEN)
+        .capacity(1)
         .build()
         .unwrap();
     let _receiver = Receiver::new(dispatcher.clone(), signer.verifier())

@@ -525,25 +525,24 @@ impl Backend for RedisBackend {
                         .and_then(|v| v.as_str())
                         .unwrap_or("[]")
                         .to_owned(),
-                    body: None,
                 });
             }
             // Newest received first, as the embedded inbox lists them.
             rows.sort_by_key(|row| std::cmp::Reverse(row.received_ms));
             rows.truncate(limit);
-            // The bodies still kept (pending and dead letters), in one round trip.
-            let mut pipe = redis::pipe();
-            for row in &rows {
-                pipe.hget(self.delivery_key(&row.uuid), "body");
-            }
-            let bodies: Vec<Option<Vec<u8>>> = pipe
+            Ok(rows)
+        })
+    }
+
+    fn body<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, InboxError>> {
+        Box::pin(async move {
+            let body: Option<Vec<u8>> = redis::cmd("HGET")
+                .arg(self.delivery_key(uuid))
+                .arg("body")
                 .query_async(&mut self.connection())
                 .await
                 .map_err(unavailable)?;
-            for (row, body) in rows.iter_mut().zip(bodies) {
-                row.body = body.filter(|body| !body.is_empty());
-            }
-            Ok(rows)
+            Ok(body.filter(|body| !body.is_empty()))
         })
     }
 

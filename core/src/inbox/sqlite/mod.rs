@@ -384,7 +384,7 @@ impl Backend for SqliteBackend {
             let mut statement = ctx
                 .db
                 .prepare_cached(
-                    "SELECT CAST(uuid AS TEXT), CAST(event AS TEXT), received_at, attempts, dead_at IS NOT NULL, done_at IS NOT NULL, runs, body
+                    "SELECT CAST(uuid AS TEXT), CAST(event AS TEXT), received_at, attempts, dead_at IS NOT NULL, done_at IS NOT NULL, runs
                      FROM deliveries ORDER BY id DESC LIMIT ?1",
                 )
                 .map_err(sqlite_error)?;
@@ -398,7 +398,6 @@ impl Backend for SqliteBackend {
                         (_, _, 0) => HistoryState::Queued,
                         _ => HistoryState::Retrying,
                     };
-                    let body: Option<Vec<u8>> = row.get(7).ok();
                     Ok(HistoryRow {
                         uuid: row.get::<_, Option<String>>(0)?.unwrap_or_default(),
                         event: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
@@ -406,11 +405,20 @@ impl Backend for SqliteBackend {
                         attempts,
                         state,
                         runs: row.get::<_, Option<String>>(6)?.unwrap_or_else(|| "[]".to_owned()),
-                        body: body.filter(|body| !body.is_empty()),
                     })
                 })
                 .map_err(sqlite_error)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(sqlite_error)
+        }))
+    }
+
+    fn body<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, InboxError>> {
+        let uuid = uuid.to_owned();
+        Box::pin(self.writer.call(false, move |ctx: &mut Ctx<'_>| {
+            ctx.db
+                .prepare_cached("SELECT body FROM deliveries WHERE uuid = ?1 AND done_at IS NULL")
+                .and_then(|mut statement| statement.query_row([uuid], |row| row.get(0)).optional())
+                .map_err(sqlite_error)
         }))
     }
 
@@ -484,7 +492,7 @@ fn settle_handled(
     let settled: Option<i64> = ctx
         .db
         .prepare_cached(&format!(
-            "UPDATE deliveries SET done = {}, done_at = ?2, body = X'', errors = '[]', runs = ?4 WHERE id = ?1 AND done_at IS NULL AND dead_at IS NULL RETURNING id",
+            "UPDATE deliveries SET done = {}, done_at = ?2, body = X'', errors = '[]', runs = ?4, attempts = attempts + 1 WHERE id = ?1 AND done_at IS NULL AND dead_at IS NULL RETURNING id",
             store::APPEND_DONE_3
         ))
         .and_then(|mut statement| {
