@@ -232,6 +232,23 @@ pub enum NotRun {
     StoreUnavailable(String),
 }
 
+impl NotRun {
+    /// The kind, as a short `snake_case` word: `in_progress` (409) or `store_unavailable`
+    /// (503). The `refusal` of the request's log line and the `reason` label of
+    /// `postal_hooks_refusals_total` (see [`observe`](crate::observe)).
+    ///
+    /// ```
+    /// # use postal_hooks::NotRun;
+    /// assert_eq!(NotRun::InProgress.reason(), "in_progress");
+    /// ```
+    pub fn reason(&self) -> &'static str {
+        match self {
+            NotRun::InProgress => "in_progress",
+            NotRun::StoreUnavailable(_) => "store_unavailable",
+        }
+    }
+}
+
 impl fmt::Display for NotRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

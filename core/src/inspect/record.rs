@@ -151,10 +151,7 @@ impl DeliveryRecord {
         } else {
             DeliveryState::Failed
         };
-        self.refusal = report.not_run().map(|not_run| match not_run {
-            crate::dispatch::NotRun::InProgress => "in_progress".to_owned(),
-            _ => "store_unavailable".to_owned(),
-        });
+        self.refusal = report.not_run().map(|not_run| not_run.reason().to_owned());
         self.handlers = report.runs().iter().map(HandlerRecord::from_run).collect();
     }
 

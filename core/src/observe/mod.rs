@@ -1,7 +1,8 @@
 //! Seeing what happened to every request: one log line per request, and metrics.
 //!
-//! This is the last stage of the data path: once a [`Reply`](crate::Reply) is decided,
-//! the receiver reports it. Nothing here changes what Postal is answered.
+//! Cross-cutting the data path: once a [`Reply`](crate::Reply) is decided, the receiver
+//! reports it here, and every dispatch (inline or in an inbox worker) counts its handler
+//! runs. Nothing here changes what Postal is answered.
 //!
 //! # The log line
 //!

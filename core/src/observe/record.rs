@@ -30,13 +30,7 @@ pub(crate) fn observe_reply(reply: &Reply, elapsed: Duration) {
 pub(crate) fn record_runs(runs: &[HandlerRun]) {
     for run in runs {
         let handler = run.handler.static_path();
-        let outcome = match run.outcome {
-            Outcome::Ok => RunOutcome::Ok,
-            Outcome::Error(_) => RunOutcome::Error,
-            Outcome::Panic(_) => RunOutcome::Panic,
-            Outcome::Skipped => RunOutcome::Skipped,
-        }
-        .as_str();
+        let outcome = RunOutcome::of(&run.outcome).as_str();
         metrics::counter!(HANDLER_RUNS_TOTAL, "handler" => handler, "outcome" => outcome)
             .increment(1);
         if run.outcome != Outcome::Skipped {
@@ -51,10 +45,7 @@ fn refusal(reply: &Reply) -> Option<&'static str> {
     if let Some(error) = reply.error() {
         return Some(error.reason());
     }
-    match reply.report()?.not_run()? {
-        NotRun::InProgress => Some("in_progress"),
-        NotRun::StoreUnavailable(_) => Some("store_unavailable"),
-    }
+    reply.report()?.not_run().map(NotRun::reason)
 }
 
 /// The status as a label, without allocating for the statuses this crate answers.

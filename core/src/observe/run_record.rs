@@ -21,6 +21,16 @@ pub enum RunOutcome {
 }
 
 impl RunOutcome {
+    /// How `outcome` ended, without its message.
+    pub fn of(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Ok => RunOutcome::Ok,
+            Outcome::Error(_) => RunOutcome::Error,
+            Outcome::Panic(_) => RunOutcome::Panic,
+            Outcome::Skipped => RunOutcome::Skipped,
+        }
+    }
+
     /// `ok`, `error`, `panic` or `skipped`: the `outcome` label of
     /// `postal_hooks_handler_runs_total` too.
     pub fn as_str(self) -> &'static str {
@@ -70,15 +80,13 @@ pub struct HandlerRecord {
 impl HandlerRecord {
     /// The record of `run`.
     pub fn from_run(run: &HandlerRun) -> Self {
-        let (outcome, error) = match &run.outcome {
-            Outcome::Ok => (RunOutcome::Ok, None),
-            Outcome::Error(message) => (RunOutcome::Error, Some(message.clone())),
-            Outcome::Panic(message) => (RunOutcome::Panic, Some(message.clone())),
-            Outcome::Skipped => (RunOutcome::Skipped, None),
+        let error = match &run.outcome {
+            Outcome::Error(message) | Outcome::Panic(message) => Some(message.clone()),
+            _ => None,
         };
         HandlerRecord {
             name: run.handler.static_path().to_owned(),
-            outcome,
+            outcome: RunOutcome::of(&run.outcome),
             duration_ms: run.duration.as_secs_f64() * 1000.0,
             error,
         }
