@@ -306,7 +306,7 @@ impl Config {
 /// assert_eq!(err, ConfigError::AllowSha1 { value: "yes".into() });
 /// assert_eq!(err.to_string(), r#"POSTAL_ALLOW_SHA1="yes": use 1 or 0"#); // print it and exit
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// `POSTAL_PUBLIC_KEY` is not set.
@@ -367,3 +367,5 @@ pub enum ConfigError {
         value: String,
     },
 }
+
+crate::error_report::debug_as_report!(ConfigError);

@@ -133,7 +133,10 @@
 //! otherwise, so Postal retries; 409 and 503 come from deduplication. A [`Reply`] carries
 //! that status, or the refusal's ([`ReceiveError::http_status`]: 401, 400, 405, 413, 415),
 //! with the headers and the one-line [`Report::summary`] every adapter sends. Statuses are
-//! [`StatusCode`]s. Errors keep their typed causes as `source()`.
+//! [`StatusCode`]s. Errors keep their typed causes as `source()`. Their `Debug` is their
+//! message and any cause it does not quote (never the enum's structure), so an error
+//! returned from `fn main() -> Result<(), Box<dyn Error>>` prints its sentence:
+//! `Error: POSTAL_PUBLIC_KEY is not set, and webhooks cannot be verified…`.
 //!
 //! ## Seeing what happened
 //!
@@ -180,6 +183,7 @@ pub mod inbox;
 #[cfg_attr(docsrs, doc(cfg(feature = "inspector")))]
 pub mod inspect;
 mod shared_error;
+mod error_report;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

@@ -12,7 +12,7 @@ use crate::shared_error::{SharedError, prefixed};
 /// let error = StoreError::new("connection refused (10.0.0.5:6379)");
 /// assert_eq!(error.to_string(), "idempotency store unavailable: connection refused (10.0.0.5:6379)");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "idempotency store unavailable: {context}{}",
     prefixed(": ", .source.as_ref())
@@ -54,3 +54,5 @@ impl StoreError {
         }
     }
 }
+
+crate::error_report::debug_as_report!(StoreError);

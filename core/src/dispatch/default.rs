@@ -87,7 +87,7 @@ pub async fn dispatch(body: &[u8]) -> Result<Report, DispatchError> {
 ///     }
 /// }
 /// ```
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum DispatchError {
     /// The body is not a Postal webhook body (answer 400).
@@ -107,3 +107,5 @@ impl DispatchError {
         }
     }
 }
+
+crate::error_report::debug_as_report!(DispatchError);

@@ -19,7 +19,7 @@ use crate::shared_error::SharedError;
 /// std::fs::remove_file(&file)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum InboxError {
     /// The embedded inbox cannot be created or opened at `path`: an unwritable
@@ -67,3 +67,5 @@ pub enum InboxError {
     #[error("the inbox is closed")]
     Closed,
 }
+
+crate::error_report::debug_as_report!(InboxError);

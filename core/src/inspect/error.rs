@@ -1,7 +1,7 @@
 //! [`InspectorError`]: why an inspector cannot be built.
 
 /// Why [`InspectorBuilder::build`](super::InspectorBuilder::build) refused its settings.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InspectorError {
     /// The token is empty: the inspector is never served without one.
@@ -25,3 +25,5 @@ pub enum InspectorError {
     )]
     Mount(String),
 }
+
+crate::error_report::debug_as_report!(InspectorError);

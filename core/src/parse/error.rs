@@ -19,7 +19,7 @@ use crate::shared_error::{prefixed, suffixed};
 /// let err = Envelope::parse(b"<html>502 Bad Gateway</html>").unwrap_err();
 /// assert_eq!(err.kind(), ParseErrorKind::NotJson);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{}{message}{}",
     suffixed(.path.as_deref(), ": "),
@@ -100,3 +100,5 @@ impl fmt::Display for Position {
         write!(f, "line {} column {}", self.line, self.column)
     }
 }
+
+crate::error_report::debug_as_report!(ParseError);

@@ -25,7 +25,7 @@ use crate::verify::VerifyError;
 /// assert!(matches!(reply.error(), Some(ReceiveError::UnsupportedMediaType { .. })));
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReceiveError {
     /// 405: not a `POST`.
@@ -126,3 +126,5 @@ impl fmt::Display for ContentType<'_> {
         }
     }
 }
+
+crate::error_report::debug_as_report!(ReceiveError);

@@ -13,7 +13,7 @@ use crate::handler::HandlerInfo;
 /// let err = Dispatcher::builder().without_registered_handlers().build().unwrap_err();
 /// assert!(matches!(err.problems(), [BuildProblem::NoHandlers]));
 /// ```
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Clone, thiserror::Error)]
 #[error("cannot build the postal-hooks dispatcher{}", Problems(.problems))]
 pub struct BuildError {
     pub(crate) problems: Vec<BuildProblem>,
@@ -39,7 +39,7 @@ pub struct BuildError {
 /// assert!(type_name.ends_with("Pool"));
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildProblem {
     /// A handler takes `State<T>` but no `T` was given with `.state(..)`.
@@ -127,3 +127,5 @@ impl fmt::Display for Problems<'_> {
         }
     }
 }
+
+crate::error_report::debug_as_report!(BuildError, BuildProblem);

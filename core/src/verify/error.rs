@@ -24,7 +24,7 @@ pub(crate) const WHERE_TO_GET_THE_KEY: &str = "get Postal's public key from \
 /// assert_eq!(sha1_only, Err(VerifyError::Sha1NotAllowed)); // unless `.allow_sha1(true)`
 /// # Ok::<(), postal_hooks::KeyError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
     /// Neither `X-Postal-Signature-256` nor `X-Postal-Signature`: Postal signs every webhook.
@@ -83,3 +83,5 @@ impl fmt::Display for KidList<'_> {
         }
     }
 }
+
+crate::error_report::debug_as_report!(VerifyError);

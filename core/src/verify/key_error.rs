@@ -15,7 +15,7 @@ use crate::shared_error::SharedError;
 /// // Fail at startup with the message: it says which forms work and where to get Postal's key.
 /// assert!(err.to_string().contains("/.well-known/jwks.json"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
     /// No key at all: a verifier without keys would refuse every request.
@@ -75,7 +75,7 @@ pub enum KeyError {
 /// let private = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----";
 /// assert_eq!(PublicKey::from_pem(private).unwrap_err(), KeyError::Pem(PemError::PrivateKey));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PemError {
     /// Not RFC 7468 PEM: no `-----BEGIN …-----` line, bad base64, a mismatched end line.
@@ -107,7 +107,7 @@ pub enum PemError {
 }
 
 /// What is wrong with DER bytes ([`KeyError::Der`]).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DerError {
     /// The DER decoder refused the bytes (`der::Error`, or the `pkcs1`/`pkcs8` error of a
@@ -121,7 +121,7 @@ pub enum DerError {
 
 /// What is wrong with a JWKS document or JWK ([`KeyError::Jwks`], RFC 7517 and RFC 7518
 /// §6.3).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum JwksError {
     /// Not JSON of the shape `{"keys":[…]}` or a single JWK; the cause is `serde_json`'s.
@@ -147,7 +147,7 @@ pub enum JwksError {
 }
 
 /// What is wrong with Postal's DNS record ([`KeyError::DnsRecord`]).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DnsRecordError {
     /// A tag list (`v=DKIM1; …`) without `p=`.
@@ -160,3 +160,5 @@ pub enum DnsRecordError {
     #[error("`p=` is not base64: {0}")]
     Base64(#[source] base64::DecodeError),
 }
+
+crate::error_report::debug_as_report!(KeyError, PemError, DerError, JwksError, DnsRecordError);
