@@ -135,17 +135,25 @@ async fn save_screenshot(page: &Client, name: &str) {
 }
 
 async fn rows(page: &Client) -> Vec<(String, String)> {
+    // Read again if the page changed under the reads (a stale element).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match try_rows(page).await {
+            Ok(rows) => return rows,
+            Err(error) => assert!(Instant::now() < deadline, "cannot read the rows: {error}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn try_rows(page: &Client) -> Result<Vec<(String, String)>, fantoccini::error::CmdError> {
     let mut rows = Vec::new();
-    for row in page
-        .find_all(Locator::Css("#deliveries tbody tr"))
-        .await
-        .unwrap()
-    {
-        let id = row.attr("data-id").await.unwrap().unwrap_or_default();
-        let state = row.attr("data-state").await.unwrap().unwrap_or_default();
+    for row in page.find_all(Locator::Css("#deliveries tbody tr")).await? {
+        let id = row.attr("data-id").await?.unwrap_or_default();
+        let state = row.attr("data-state").await?.unwrap_or_default();
         rows.push((id, state));
     }
-    rows
+    Ok(rows)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -307,8 +315,10 @@ async fn the_inspector_lists_filters_details_and_retries_in_a_real_browser() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
+        // The click navigates (a POST, then a redirect): an element found on the way may
+        // be gone by the time it is read; look again.
         if let Ok(state) = page.find(Locator::Id("state")).await
-            && state.text().await.unwrap() == "ok"
+            && state.text().await.is_ok_and(|text| text == "ok")
         {
             break;
         }
