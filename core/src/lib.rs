@@ -93,7 +93,9 @@
 //! (shared state given to the builder). It returns `()` or `Result<(), E>`.
 //!
 //! **A crate that nothing references is not linked, and its handlers vanish.** If your
-//! handlers live in a library crate, name it once in the binary: `use my_handlers as _;`.
+//! handlers live in a library crate, name it once in the binary: `use my_handlers as _;`,
+//! and state it with [`DispatcherBuilder::expect_crate`]: if it was dropped anyway,
+//! `build()` fails and names it.
 //! [`Dispatcher::handlers`] lists what is registered: log it at startup. Where link-time
 //! registration is unavailable, add closures with [`DispatcherBuilder::on`].
 //!
@@ -304,9 +306,10 @@ pub use verify::{
 /// # Limitations
 ///
 /// - **The crate must be linked.** Registration happens at link time, and a library crate
-///   that nothing references is not linked, so its handlers silently vanish. In the binary,
-///   name each crate of handlers once: `use my_handlers as _;`, and check
-///   [`Dispatcher::handlers`] at startup. Keep handlers in library targets or in the binary
+///   that nothing references is not linked, so its handlers would silently vanish. In the
+///   binary, name each crate of handlers once: `use my_handlers as _;`, and state it with
+///   [`DispatcherBuilder::expect_crate`], which fails the build of the dispatcher, naming
+///   the crate, when it was not linked. Keep handlers in library targets or in the binary
 ///   itself.
 /// - **Not inside `impl` blocks.** The attribute cannot see that a fn is an associated fn;
 ///   rustc then reports "`const` items in this context need a name". Use a free fn.

@@ -12,8 +12,18 @@
 //! assert!(verified.is_ok());
 //! ```
 //!
+//! Unit-testing a handler: [`sample_event`] gives a typed sample to call it with,
+//! [`Meta::of`](crate::Meta::of) its metadata, [`DispatcherBuilder::only`] a dispatcher
+//! with that handler alone, and [`Signer::deliver_sample`] a signed delivery through a
+//! receiver.
+//!
+//! [`DispatcherBuilder::only`]: crate::DispatcherBuilder::only
+//!
 //! **The embedded keys are throwaway test keys, published with this crate. Never use them
 //! outside tests.**
+
+mod deliver;
+mod typed;
 
 use std::sync::Arc;
 
@@ -29,6 +39,7 @@ use rsa::{PrivateKey as RsaPrivateKey, pkcs1v15};
 
 use crate::shared_error::SharedError;
 use crate::verify::{DerError, KeyError, PemError, PublicKey, Verifier};
+pub use typed::{fresh_sample, sample_event};
 
 /// The test signing key (RSA-2048, PKCS#1 PEM) of Postal's test vectors. Test-only.
 pub const TEST_PRIVATE_KEY_PEM: &str = include_str!("../samples/keys/test_signing.key");

@@ -499,3 +499,16 @@ async fn the_default_dispatcher_is_built_once_and_used_by_dispatch() {
     let error = postal_hooks::dispatch(b"").await.unwrap_err();
     assert_eq!(error.http_status(), 400);
 }
+
+/// This binary names `postal_hooks_tests` (`use postal_hooks_tests as _;` above), so the
+/// crate is linked and `expect_crate` passes; `linked_crates.rs` shows the opposite.
+#[test]
+fn a_named_handler_crate_is_linked_and_passes_expect_crate() {
+    let dispatcher = Dispatcher::builder()
+        .expect_crate("postal-hooks-tests")
+        .only("postal_hooks_tests::record_open")
+        .build()
+        .unwrap();
+    let kept: Vec<String> = dispatcher.handlers().map(|h| h.path()).collect();
+    assert_eq!(kept, ["postal_hooks_tests::record_open"]);
+}

@@ -119,6 +119,57 @@ impl DispatcherBuilder {
         self
     }
 
+    /// States that crate `name` holds `#[on_event]` handlers (call it again for more):
+    /// [`build`](Self::build) fails, naming it, when none of its handlers is registered.
+    /// That happens when the binary never names the crate, so the linker drops it and its
+    /// handlers vanish; the error says to add `use name as _;`. `name` is the crate's name
+    /// as in `Cargo.toml` (`-` and `_` alike).
+    ///
+    /// ```
+    /// use postal_hooks::{BuildProblem, Dispatcher};
+    ///
+    /// // A crate of handlers this program never links:
+    /// let err = Dispatcher::builder().expect_crate("billing-hooks").build().unwrap_err();
+    /// let not_linked = |problem: &BuildProblem| {
+    ///     matches!(problem, BuildProblem::CrateNotLinked { name } if name == "billing_hooks")
+    /// };
+    /// assert!(err.problems().iter().any(not_linked));
+    /// assert!(err.to_string().contains("use billing_hooks as _;"));
+    /// ```
+    pub fn expect_crate(mut self, name: impl Into<String>) -> Self {
+        self.handlers.expect_crate(name.into().replace('-', "_"));
+        self
+    }
+
+    /// Keeps, of the handlers registered with `#[on_event]`, only the one at `path` (call it
+    /// again for more): its [`path`](crate::HandlerInfo::path), or the end of it after a
+    /// `::`, such as its fn name. Closures added to the builder stay. For unit tests of one
+    /// handler: the others, and the state they need, stay out.
+    ///
+    /// ```rust,standalone_crate
+    /// use postal_hooks::{on_event, Dispatcher, State, events::{MessageBounced, MessageSent}};
+    ///
+    /// struct Crm;
+    ///
+    /// #[on_event(MessageBounced)]
+    /// fn suppress(_bounce: &MessageBounced) {}
+    ///
+    /// #[on_event(MessageSent)]
+    /// fn notify(_sent: &MessageSent, _crm: State<Crm>) {}
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // No `Crm` needed: `notify` is left out.
+    /// let dispatcher = Dispatcher::builder().only("suppress").build()?;
+    /// assert_eq!(dispatcher.handlers().map(|h| h.name()).collect::<Vec<_>>(), ["suppress"]);
+    /// // A name that matches no handler is refused.
+    /// assert!(Dispatcher::builder().only("supress").build().is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn only(mut self, path: impl Into<String>) -> Self {
+        self.handlers.only(path.into());
+        self
+    }
+
     /// Leaves out the handlers registered with `#[on_event]`; only closures added to this
     /// builder run. For tests that need isolation from the process-wide registry, and for
     /// targets where link-time registration is unavailable.

@@ -44,6 +44,38 @@ impl Meta {
         }
     }
 
+    /// Metadata for the event type `E`, with no uuid or timestamp: for unit tests of a
+    /// handler that takes `&Meta`. Add them with [`with_uuid`](Self::with_uuid) and
+    /// [`with_timestamp`](Self::with_timestamp).
+    ///
+    /// ```
+    /// use postal_hooks::{Meta, events::MessageBounced};
+    ///
+    /// let meta = Meta::of::<MessageBounced>().with_uuid("7c4a2e96");
+    /// assert_eq!((meta.event(), meta.uuid()), ("MessageBounced", Some("7c4a2e96")));
+    /// ```
+    pub fn of<E: crate::events::EventType>() -> Self {
+        Meta {
+            event: Cow::Borrowed(E::NAME),
+            uuid: None,
+            timestamp: None,
+        }
+    }
+
+    /// The same metadata with `uuid`.
+    #[must_use]
+    pub fn with_uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.uuid = Some(uuid.into());
+        self
+    }
+
+    /// The same metadata with `timestamp`.
+    #[must_use]
+    pub fn with_timestamp(mut self, timestamp: Timestamp) -> Self {
+        self.timestamp = Some(timestamp);
+        self
+    }
+
     /// Metadata for `event`, without copying a known event's name.
     pub(crate) fn for_event(
         event: &Event,

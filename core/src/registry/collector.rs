@@ -9,7 +9,7 @@ use super::entry::{Call, ClosureFn, HandlerEntry};
 use super::error::{BuildError, BuildProblem};
 use super::order::order_key;
 use super::routes::Routes;
-use super::validate::{apply_exemptions, duplicates, missing_states};
+use super::validate::{apply_exemptions, duplicates, expected_crates, keep_only, missing_states};
 use crate::handler::{EventFilter, HandlerInfo, HandlerKind, Location, Registration, StateMap};
 
 /// What the dispatcher's builder has been given about handlers.
@@ -20,6 +20,10 @@ pub(crate) struct Collector {
     states: StateMap,
     duplicate_states: Vec<&'static str>,
     exempt: Vec<String>,
+    /// When not empty, the registered handlers kept: paths, or their ends after `::`.
+    only: Vec<String>,
+    /// Crates that must have registered handlers.
+    expected_crates: Vec<String>,
 }
 
 impl Default for Collector {
@@ -31,6 +35,8 @@ impl Default for Collector {
             states: StateMap::default(),
             duplicate_states: Vec::new(),
             exempt: Vec::new(),
+            only: Vec::new(),
+            expected_crates: Vec::new(),
         }
     }
 }
@@ -44,6 +50,16 @@ impl Collector {
     /// Accepts a registry with no handler.
     pub(crate) fn allow_no_handlers(&mut self) {
         self.allow_empty = true;
+    }
+
+    /// Requires registered handlers from crate `name`.
+    pub(crate) fn expect_crate(&mut self, name: String) {
+        self.expected_crates.push(name);
+    }
+
+    /// Keeps, of the registered handlers, the one at `path` (and the others named so).
+    pub(crate) fn only(&mut self, path: String) {
+        self.only.push(path);
     }
 
     /// Exempts the handler at `path` from deduplication.
@@ -108,19 +124,25 @@ impl Collector {
                     .map(HandlerEntry::from_registration),
             );
         }
-        handlers.extend(self.closures);
-        handlers.sort_by(|a, b| order_key(&a.info).cmp(&order_key(&b.info)));
-
         let mut problems: Vec<BuildProblem> = self
             .duplicate_states
             .iter()
             .map(|&type_name| BuildProblem::DuplicateState { type_name })
             .collect();
+        expected_crates(&handlers, self.expected_crates, &mut problems);
+        keep_only(&mut handlers, self.only, &mut problems);
+        handlers.extend(self.closures);
+        handlers.sort_by(|a, b| order_key(&a.info).cmp(&order_key(&b.info)));
+
         apply_exemptions(&mut handlers, self.exempt, &mut problems);
         duplicates(&handlers, &mut problems);
         missing_states(&handlers, &self.states, &mut problems);
         let routes = Routes::new(&handlers, &mut problems);
-        if handlers.is_empty() && !self.allow_empty {
+        // Left empty by a mistyped `only`: that problem says it already.
+        let mistyped = problems
+            .iter()
+            .any(|problem| matches!(problem, BuildProblem::UnknownOnly { .. }));
+        if handlers.is_empty() && !self.allow_empty && !mistyped {
             problems.push(BuildProblem::NoHandlers);
         }
         if !problems.is_empty() {

@@ -95,6 +95,23 @@ pub enum BuildProblem {
         /// The path given.
         path: String,
     },
+    /// A crate named with [`expect_crate`](crate::DispatcherBuilder::expect_crate) has no
+    /// registered handler: the binary never names it, so it was not linked.
+    #[error(
+        "no `#[on_event]` handler of crate `{name}` is registered: the crate is not linked because nothing in this program names it. Add `use {name} as _;` to the binary (or, if it has no handlers, remove `.expect_crate(\"{name}\")`)"
+    )]
+    CrateNotLinked {
+        /// The crate's name, with `_` for `-`.
+        name: String,
+    },
+    /// [`only`](crate::DispatcherBuilder::only) names no registered handler.
+    #[error(
+        "`only({path:?})` names no registered handler; use a path from `Dispatcher::handlers()`, like `my_app::bounces::suppress`, or its fn name"
+    )]
+    UnknownOnly {
+        /// The path given.
+        path: String,
+    },
     /// No handler at all: usually a crate of handlers that nothing links. Opt in with
     /// [`allow_no_handlers`](crate::DispatcherBuilder::allow_no_handlers) if intended.
     #[error(

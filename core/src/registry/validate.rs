@@ -29,6 +29,52 @@ pub(crate) fn apply_exemptions(
     }
 }
 
+/// Each crate in `expected` must have a registered handler (its module path is the crate
+/// name, or starts with it and `::`): one that has none is not linked.
+pub(crate) fn expected_crates(
+    handlers: &[HandlerEntry],
+    expected: Vec<String>,
+    problems: &mut Vec<BuildProblem>,
+) {
+    for name in expected {
+        let registered = handlers.iter().any(|handler| {
+            let module = handler.info.location.module_path;
+            module == name
+                || module
+                    .strip_prefix(name.as_str())
+                    .is_some_and(|rest| rest.starts_with("::"))
+        });
+        if !registered {
+            problems.push(BuildProblem::CrateNotLinked { name });
+        }
+    }
+}
+
+/// Keeps the registered handlers named in `only` (by path, or the end of it after `::`),
+/// when it names any; a name that matches no handler is a problem.
+pub(crate) fn keep_only(
+    handlers: &mut Vec<HandlerEntry>,
+    only: Vec<String>,
+    problems: &mut Vec<BuildProblem>,
+) {
+    if only.is_empty() {
+        return;
+    }
+    let named = |handler: &HandlerEntry, name: &str| {
+        let path = handler.info.static_path();
+        path == name
+            || path
+                .strip_suffix(name)
+                .is_some_and(|start| start.ends_with("::"))
+    };
+    for name in &only {
+        if !handlers.iter().any(|handler| named(handler, name)) {
+            problems.push(BuildProblem::UnknownOnly { path: name.clone() });
+        }
+    }
+    handlers.retain(|handler| only.iter().any(|name| named(handler, name)));
+}
+
 /// The same fn (module path and name) registered more than once for one event.
 pub(crate) fn duplicates(handlers: &[HandlerEntry], problems: &mut Vec<BuildProblem>) {
     let mut seen = HashSet::new();
