@@ -35,7 +35,7 @@
 //! let receiver = Receiver::new(dispatcher, Verifier::from_key_text(postal_public_key)?);
 //!
 //! // Per request, in any web framework: headers and the raw body bytes in.
-//! let reply = receiver.receive_blocking("POST", &headers, body); // or `.receive(..).await`
+//! let reply = receiver.receive_blocking(&headers, body); // or `.receive(..).await`
 //! assert_eq!(reply.status(), 200);
 //! assert_eq!(reply.report().unwrap().runs()[0].handler().name(), "suppress");
 //! # Ok(()) }
@@ -207,8 +207,8 @@ pub use dispatch::{
 };
 pub use events::{Event, RawPayload, Timestamp};
 pub use handler::{
-    EventFilter, EventParam, HandlerError, HandlerInfo, HandlerKind, IntoHandlerResult, Location,
-    Meta, ParamFor, State,
+    EventFilter, EventParam, HandlerError, HandlerErrorType, HandlerInfo, HandlerKind,
+    IntoHandlerResult, Location, Meta, ParamFor, State,
 };
 pub use headers::Headers;
 /// HTTP statuses, as [`Reply::status`] and the `http_status` of reports and errors give

@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let receiver = if pick & 1 == 0 { &*UNSIGNED } else { &*SIGNED };
     let method = if pick & 4 == 0 { "POST" } else { "PUT" };
-    let reply = receiver.receive_blocking(method, &headers, body);
+    let reply = receiver.receive_request_blocking(method, &headers, body);
     let status = reply.status().as_u16();
     assert!(
         [200, 400, 401, 405, 409, 413, 415, 500, 503].contains(&status),

@@ -48,7 +48,7 @@ fn envelope_uuids_that_would_break_dedupe_or_logs_are_refused_with_400() {
     ];
     for (event, uuid, says) in cases {
         let body = with_uuid(sample(event).unwrap(), uuid);
-        let reply = receiver.receive_blocking("POST", &signer.sign(&body).headers(), &body);
+        let reply = receiver.receive_blocking(&signer.sign(&body).headers(), &body);
         assert_eq!(reply.status(), 400, "{event} {says}: {}", reply.body());
         assert!(
             reply
@@ -68,7 +68,7 @@ fn envelope_uuids_that_would_break_dedupe_or_logs_are_refused_with_400() {
     // What Postal really sends, and the ids test tools use, pass.
     for uuid in ["5f3c2b1a-9d8e-4f7a-b6c5-d4e3f2a1b0c9", "t-sent"] {
         let body = with_uuid(sample("MessageSent").unwrap(), uuid);
-        let reply = receiver.receive_blocking("POST", &signer.sign(&body).headers(), &body);
+        let reply = receiver.receive_blocking(&signer.sign(&body).headers(), &body);
         assert_eq!(reply.status(), 200, "{uuid}: {}", reply.body());
     }
     assert_eq!(ran.load(Ordering::SeqCst), 2);
@@ -219,7 +219,7 @@ fn a_sha1_only_refusal_names_the_setting_an_operator_can_change() {
         .build()
         .unwrap();
     let receiver = Receiver::new(dispatcher, config.verifier);
-    let reply = receiver.receive_blocking("POST", &signer.sign(body).legacy_headers(), body);
+    let reply = receiver.receive_blocking(&signer.sign(body).legacy_headers(), body);
     assert_eq!(reply.status(), 401);
     assert!(
         reply.body().contains("POSTAL_ALLOW_SHA1=1"),
@@ -229,7 +229,7 @@ fn a_sha1_only_refusal_names_the_setting_an_operator_can_change() {
     // Sibling: a Postal 3.2+ request whose SHA-256 header a proxy dropped, KID kept.
     let mut headers = signer.sign(body).headers();
     headers.retain(|(name, _)| *name != "X-Postal-Signature-256");
-    let reply = receiver.receive_blocking("POST", &headers, body);
+    let reply = receiver.receive_blocking(&headers, body);
     assert_eq!(reply.status(), 401);
     assert!(
         reply.body().contains("POSTAL_ALLOW_SHA1=1"),
@@ -246,7 +246,7 @@ fn an_incoming_message_posted_to_the_webhook_url_says_where_it_belongs() {
     let hash = br#"{"id":48401,"rcpt_to":"support@inbound.acme.example","mail_from":"customer@example.com","token":"Wc6Ty1Hn8Bv3Ks5P","subject":"Help","message_id":"CAF=xyz@mail.example.com","timestamp":1714060999.1,"size":"1234","spam_status":"NotSpam","bounce":false,"received_with_ssl":true,"to":"support@inbound.acme.example","cc":null,"from":"customer@example.com","date":"Thu, 25 Apr 2024 15:23:19 +0000","in_reply_to":null,"references":null,"plain_body":"hi","html_body":null,"auto_submitted":null,"attachment_quantity":0,"attachments":[]}"#;
     let raw = br#"{"id":48402,"rcpt_to":"support@inbound.acme.example","mail_from":"customer@example.com","message":"RnJvbTogY3VzdG9tZXI=","base64":true,"size":1234}"#;
     for body in [&hash[..], raw] {
-        let reply = receiver.receive_blocking("POST", &signer.sign(body).headers(), body);
+        let reply = receiver.receive_blocking(&signer.sign(body).headers(), body);
         assert_eq!(reply.status(), 400);
         assert!(
             reply
@@ -263,7 +263,7 @@ fn an_incoming_message_posted_to_the_webhook_url_says_where_it_belongs() {
     }
     // An envelope that only lacks `event` keeps the precise error.
     let body = br#"{"timestamp":1.5,"payload":{},"uuid":"u"}"#;
-    let reply = receiver.receive_blocking("POST", &signer.sign(body).headers(), body);
+    let reply = receiver.receive_blocking(&signer.sign(body).headers(), body);
     assert!(
         reply.body().contains("missing field `event`"),
         "{}",
@@ -304,7 +304,7 @@ fn what_an_unauthenticated_client_sent_is_quoted_short_and_escaped() {
         ),
     ];
     for (method, headers, says) in cases {
-        let reply = receiver.receive_blocking(method, &headers, body);
+        let reply = receiver.receive_request_blocking(method, &headers, body);
         assert!(reply.body().contains(says), "{}", reply.body());
         assert!(reply.body().len() < 1000, "{} bytes", reply.body().len());
         assert!(reply.body().contains('…'), "{}", reply.body());

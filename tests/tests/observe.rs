@@ -110,7 +110,7 @@ fn each_refusal_kind_is_one_info_line_with_its_kind_and_no_payload_value() {
         (
             "method_not_allowed",
             405,
-            Box::new(|| receiver_with(None).receive_blocking("GET", &json, &body)),
+            Box::new(|| receiver_with(None).receive_request_blocking("GET", &json, &body)),
         ),
         (
             "payload_too_large",
@@ -118,25 +118,25 @@ fn each_refusal_kind_is_one_info_line_with_its_kind_and_no_payload_value() {
             Box::new(|| {
                 receiver_with(None)
                     .with_max_body_bytes(64)
-                    .receive_blocking("POST", &signed, &body)
+                    .receive_blocking(&signed, &body)
             }),
         ),
         (
             "unsupported_media_type",
             415,
-            Box::new(|| receiver_with(None).receive_blocking("POST", &not_json, &body)),
+            Box::new(|| receiver_with(None).receive_blocking(&not_json, &body)),
         ),
         (
             "unauthorized",
             401,
-            Box::new(|| receiver_with(None).receive_blocking("POST", &signed, forged.as_bytes())),
+            Box::new(|| receiver_with(None).receive_blocking(&signed, forged.as_bytes())),
         ),
         (
             "bad_request",
             400,
             Box::new(|| {
                 let headers = signer.sign(bad_body.as_bytes()).headers();
-                receiver_with(None).receive_blocking("POST", &headers, bad_body.as_bytes())
+                receiver_with(None).receive_blocking(&headers, bad_body.as_bytes())
             }),
         ),
         (
@@ -144,7 +144,7 @@ fn each_refusal_kind_is_one_info_line_with_its_kind_and_no_payload_value() {
             409,
             Box::new(|| {
                 receiver_with(Some(Fixed(|| Ok(Claim::InProgress))))
-                    .receive_blocking("POST", &signed, &body)
+                    .receive_blocking(&signed, &body)
             }),
         ),
         (
@@ -152,7 +152,7 @@ fn each_refusal_kind_is_one_info_line_with_its_kind_and_no_payload_value() {
             503,
             Box::new(|| {
                 let down = Fixed(|| Err(StoreError::new("connection refused")));
-                receiver_with(Some(down)).receive_blocking("POST", &signed, &body)
+                receiver_with(Some(down)).receive_blocking(&signed, &body)
             }),
         ),
     ];
@@ -218,7 +218,7 @@ fn a_delivery_line_names_what_ran_failed_and_was_skipped_and_spans_carry_full_pa
     let body = common::payload_with_uuid("MessageLoaded.json", "observe-loaded-1");
     let headers = signer.sign(&body).headers();
 
-    let (status, line, all) = one_line(|| receiver.receive_blocking("POST", &headers, &body));
+    let (status, line, all) = one_line(|| receiver.receive_blocking(&headers, &body));
     assert_eq!(status, 500);
     assert!(
         line.contains(r#"event="MessageLoaded" uuid="observe-loaded-1" status=500 "#),
@@ -242,7 +242,7 @@ fn a_delivery_line_names_what_ran_failed_and_was_skipped_and_spans_carry_full_pa
     );
 
     // Postal's retry: the closure is done, the fn fails again.
-    let (status, line, _) = one_line(|| receiver.receive_blocking("POST", &headers, &body));
+    let (status, line, _) = one_line(|| receiver.receive_blocking(&headers, &body));
     assert_eq!(status, 500);
     assert!(
         line.contains("ran=[] skipped=[observe::a_delivery_line_names"),

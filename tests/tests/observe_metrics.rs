@@ -73,7 +73,7 @@ fn counters_equal_the_deliveries_by_event_and_status_plus_failures_and_refusals(
         for index in 0..SENT {
             let body =
                 common::payload_with_uuid("MessageSent.json", &format!("metrics-sent-{index}"));
-            let reply = receiver.receive_blocking("POST", &signer.sign(&body).headers(), &body);
+            let reply = receiver.receive_blocking(&signer.sign(&body).headers(), &body);
             assert_eq!(reply.status(), 200);
         }
         for index in 0..BOUNCED {
@@ -81,11 +81,11 @@ fn counters_equal_the_deliveries_by_event_and_status_plus_failures_and_refusals(
                 "MessageBounced.json",
                 &format!("metrics-bounce-{index}"),
             );
-            let reply = receiver.receive_blocking("POST", &signer.sign(&body).headers(), &body);
+            let reply = receiver.receive_blocking(&signer.sign(&body).headers(), &body);
             assert_eq!(reply.status(), 500);
         }
         let body = common::payload("MessageSent.json");
-        let forged = receiver.receive_blocking("POST", &signer.sign(b"other").headers(), &body);
+        let forged = receiver.receive_blocking(&signer.sign(b"other").headers(), &body);
         assert_eq!(forged.status(), 401);
     });
 
@@ -147,7 +147,7 @@ fn counters_equal_the_deliveries_by_event_and_status_plus_failures_and_refusals(
     // A retry of a handled delivery counts the skip.
     metrics::with_local_recorder(&recorder, || {
         let body = common::payload_with_uuid("MessageSent.json", "metrics-sent-0");
-        receiver.receive_blocking("POST", &signer.sign(&body).headers(), &body);
+        receiver.receive_blocking(&signer.sign(&body).headers(), &body);
     });
     let metrics = snapshot(&recorder);
     assert_eq!(

@@ -15,7 +15,7 @@ fn every_sample_is_received_blocking_with_2048_and_1024_bit_keys() {
     for signer in [Signer::test_key(), Signer::test_key_1024()] {
         let (receiver, runs) = counting_receiver(signer.verifier());
         for (name, body) in SAMPLES {
-            let reply = receiver.receive_blocking("POST", &signer.sign(body).headers(), body);
+            let reply = receiver.receive_blocking(&signer.sign(body).headers(), body);
             assert_eq!(reply.status(), 200, "{name}: {}", reply.body());
             assert!(reply.is_success());
             assert_eq!(reply.report().unwrap().event(), name);
@@ -44,7 +44,7 @@ fn checks_run_in_order_and_nothing_runs_before_verification() {
     let receiver = receiver.with_max_body_bytes(100);
     let body = sample("MessageSent").unwrap();
     // Too large and unsigned: the size is checked first (cheapest), and no RSA work is done.
-    let reply = receiver.receive_blocking("POST", &[("content-type", "application/json")], body);
+    let reply = receiver.receive_blocking(&[("content-type", "application/json")], body);
     assert_eq!(reply.status(), 413);
     assert!(matches!(
         reply.error(),
@@ -56,21 +56,20 @@ fn checks_run_in_order_and_nothing_runs_before_verification() {
     // Wrong method beats everything.
     assert_eq!(
         receiver
-            .receive_blocking("DELETE", &[("content-type", "text/html")], body)
+            .receive_request_blocking("DELETE", &[("content-type", "text/html")], body)
             .status(),
         405
     );
     let (receiver, _) = counting_receiver(signer.verifier());
     // No content type at all.
-    let reply = receiver.receive_blocking("POST", &signer.sign(body).headers()[2..].to_vec(), body);
+    let reply = receiver.receive_blocking(&signer.sign(body).headers()[2..].to_vec(), body);
     assert_eq!(reply.status(), 415);
     assert_eq!(
         reply.body(),
         "missing Content-Type: Postal sends application/json"
     );
     // Verification refuses before parsing: a signed-by-someone-else body never parses.
-    let reply =
-        receiver.receive_blocking("POST", &Signer::test_key_1024().sign(body).headers(), body);
+    let reply = receiver.receive_blocking(&Signer::test_key_1024().sign(body).headers(), body);
     assert!(matches!(
         reply.error(),
         Some(ReceiveError::Unauthorized(VerifyError::UnknownKid { .. }))
@@ -105,7 +104,6 @@ fn check_before_body_refuses_a_declared_oversize_body_before_reading_it() {
 fn an_insecure_verifier_accepts_unsigned_bodies_for_local_development() {
     let (receiver, runs) = counting_receiver(Verifier::insecure_accept_unsigned());
     let reply = receiver.receive_blocking(
-        "POST",
         &[("Content-Type", "application/json")],
         sample("MessageLoaded").unwrap(),
     );

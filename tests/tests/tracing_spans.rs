@@ -126,11 +126,7 @@ fn a_refused_body_is_logged_by_where_it_fails_not_by_its_values() {
         .unwrap()
         .replace(r#""id":48213"#, r#""id":"jane.doe@example.net""#);
     let reply = tracing::subscriber::with_default(recorder, || {
-        receiver.receive_blocking(
-            "POST",
-            &signer.sign(body.as_bytes()).headers(),
-            body.as_bytes(),
-        )
+        receiver.receive_blocking(&signer.sign(body.as_bytes()).headers(), body.as_bytes())
     });
     assert_eq!(reply.status(), 400);
     // The error itself (answered to Postal, which sent the value) names it...

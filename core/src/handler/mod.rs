@@ -19,4 +19,4 @@ pub use args::{CallContext, HandlerArg, Meta, State, StateNeed};
 pub use event_param::{CatchAllParam, EventParam, ParamFor};
 pub use info::{EventFilter, HandlerInfo, HandlerKind, Location};
 pub use registration::{BoxFuture, CallFn, Invocation, Registration, RegistrationFields};
-pub use result::{HandlerError, IntoHandlerResult};
+pub use result::{HandlerError, HandlerErrorType, IntoHandlerResult};

@@ -88,10 +88,40 @@ impl IntoHandlerResult for () {
     }
 }
 
-#[diagnostic::do_not_recommend]
-impl<E: Into<BoxError>> IntoHandlerResult for Result<(), E> {
+// Not `do_not_recommend`: for a `Result` whose `E` is not an error, rustc then reports
+// the unmet `E: HandlerErrorType`, with that trait's message, instead of this trait's.
+impl<E: HandlerErrorType> IntoHandlerResult for Result<(), E> {
     fn into_handler_result(self) -> Result<(), HandlerError> {
-        self.map_err(HandlerError::new)
+        self.map_err(|error| HandlerError::new(error.into_box_error()))
+    }
+}
+
+/// The error types a handler's `Result<(), E>` may carry: every type that converts into
+/// `Box<dyn std::error::Error + Send + Sync + 'static>`, so any `std::error::Error + Send +
+/// Sync + 'static`, `anyhow::Error`, `String` and `&'static str`. A type that is not one is
+/// a compile error on the handler's return type that says so.
+///
+/// ```
+/// use postal_hooks::HandlerErrorType;
+///
+/// fn accepted<E: HandlerErrorType>() {}
+/// accepted::<std::io::Error>();
+/// accepted::<String>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an error type: a handler's `Result<(), E>` needs `E: std::error::Error + Send + Sync + 'static`",
+    label = "`{Self}` does not implement `std::error::Error`",
+    note = "implement `std::error::Error` (and `Display`) for `{Self}`, derive it with `thiserror`, or return `anyhow::Error` or `String`"
+)]
+pub trait HandlerErrorType {
+    /// The error, boxed.
+    fn into_box_error(self) -> BoxError;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: Into<BoxError>> HandlerErrorType for E {
+    fn into_box_error(self) -> BoxError {
+        self.into()
     }
 }
 

@@ -86,7 +86,7 @@
 //! // then serve `handle.render()` at GET /metrics.
 //! let dispatcher = Dispatcher::builder().without_registered_handlers().allow_no_handlers().build()?;
 //! let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
-//! receiver.receive_blocking("POST", &[("Content-Type", "application/json")], b"{}");
+//! receiver.receive_blocking(&[("Content-Type", "application/json")], b"{}");
 //! // Counted as postal_hooks_deliveries_total{event="unknown",status="401"}
 //! // and postal_hooks_refusals_total{reason="unauthorized"}.
 //! assert_eq!(observe::DELIVERIES_TOTAL, "postal_hooks_deliveries_total");

@@ -28,7 +28,7 @@ use crate::verify::Verifier;
 /// assert_eq!(receiver.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
 /// let receiver = receiver.with_max_body_bytes(64 * 1024); // 413 above 64 KiB
 /// let too_big = vec![b' '; 64 * 1024 + 1];
-/// let reply = receiver.receive_blocking("POST", &[("Content-Type", "application/json")], &too_big);
+/// let reply = receiver.receive_blocking(&[("Content-Type", "application/json")], &too_big);
 /// assert_eq!(reply.status(), 413);
 /// # Ok(()) }
 /// ```
@@ -199,6 +199,22 @@ impl Receiver {
     ///
     /// Every answer is logged in one `INFO` line and counted (see [`observe`](crate::observe)),
     /// inside the span `postal_hooks.request`.
+    ///
+    /// Where `headers` and `body` come from: a framework built on the `http` crate hands
+    /// over an `http::HeaderMap` and the body's bytes. In axum, a handler takes them as
+    /// extractors (`headers: HeaderMap, body: Bytes`); in hyper, collect the body of the
+    /// `Request<Incoming>` first. Never parse and re-serialise the body: the signature
+    /// covers the exact bytes.
+    ///
+    /// ```
+    /// use postal_hooks::Receiver;
+    ///
+    /// // The request as hyper or axum give it, its body collected into bytes.
+    /// async fn answer(receiver: &Receiver, request: http::Request<Vec<u8>>) -> http::Response<String> {
+    ///     let reply = receiver.receive(request.headers(), request.body()).await;
+    ///     reply.into() // status, `content-type` and the one-line body, for Postal
+    /// }
+    /// ```
     pub async fn receive(&self, headers: &impl Headers, body: &[u8]) -> Reply {
         self.observed(None, headers, body).await
     }
@@ -299,9 +315,20 @@ impl Receiver {
         self.observed(Some(method), headers, body).await
     }
 
-    /// [`receive_request`](Self::receive_request) for synchronous servers: no async runtime
-    /// needed (see [`Dispatcher::dispatch_blocking`]).
-    pub fn receive_blocking(&self, method: &str, headers: &impl Headers, body: &[u8]) -> Reply {
+    /// [`receive`](Self::receive) for synchronous code, with the same arguments: no async
+    /// runtime needed (see [`Dispatcher::dispatch_blocking`]).
+    pub fn receive_blocking(&self, headers: &impl Headers, body: &[u8]) -> Reply {
+        block_on(self.receive(headers, body))
+    }
+
+    /// [`receive_request`](Self::receive_request) for synchronous servers, with the same
+    /// arguments: the method checked too (405 unless `POST`).
+    pub fn receive_request_blocking(
+        &self,
+        method: &str,
+        headers: &impl Headers,
+        body: &[u8],
+    ) -> Reply {
         block_on(self.receive_request(method, headers, body))
     }
 

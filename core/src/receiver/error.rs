@@ -21,7 +21,7 @@ use crate::verify::VerifyError;
 /// let err = receiver.check_before_body("GET", &[("Content-Type", "application/json")], None).unwrap_err();
 /// assert!(matches!(&err, ReceiveError::MethodNotAllowed { method } if method == "GET"));
 /// assert_eq!(err.http_status(), 405);
-/// let reply = receiver.receive_blocking("POST", &[("Content-Type", "text/plain")], b"hi");
+/// let reply = receiver.receive_blocking(&[("Content-Type", "text/plain")], b"hi");
 /// assert!(matches!(reply.error(), Some(ReceiveError::UnsupportedMediaType { .. })));
 /// # Ok(()) }
 /// ```

@@ -23,7 +23,7 @@ use crate::observe::observe_reply;
 /// # let headers = [("Content-Type", "application/json"), ("X-Postal-Signature-256", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json.sig256")).trim())];
 /// let dispatcher = Dispatcher::builder().without_registered_handlers().on(|_: &MessageBounced| {}).build()?;
 /// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
-/// let reply = receiver.receive_blocking("POST", &headers, body);
+/// let reply = receiver.receive_blocking(&headers, body);
 /// // Answer Postal with the status and body; the report says what ran.
 /// assert_eq!((reply.status(), reply.body()), (StatusCode::OK, "ok: 1 handler(s) ran"));
 /// // The headers to send with it, for every adapter alike.
@@ -180,7 +180,7 @@ impl Reply {
 /// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
 /// # let dispatcher = Dispatcher::builder().without_registered_handlers().allow_no_handlers().build()?;
 /// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
-/// let response = http::Response::from(receiver.receive_blocking("GET", &[("Content-Type", "application/json")], b""));
+/// let response = http::Response::from(receiver.receive_request_blocking("GET", &[("Content-Type", "application/json")], b""));
 /// assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
 /// assert_eq!(response.headers()["allow"], "POST");
 /// # Ok(()) }

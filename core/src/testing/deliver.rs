@@ -46,6 +46,6 @@ impl Signer {
     pub fn deliver_sample_blocking<E: EventType>(&self, receiver: &Receiver) -> Reply {
         let (body, _) = fresh_sample::<E>();
         let headers = self.sign(&body).headers();
-        receiver.receive_blocking("POST", &headers, &body)
+        receiver.receive_blocking(&headers, &body)
     }
 }
