@@ -24,10 +24,9 @@ mod downstream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Server, free_port};
+use common::{Server, free_port, post, signed};
 use downstream::{Downstream, Mode};
 use fantoccini::{Client, ClientBuilder, Locator};
-use postal_hooks::testing::{self, Signer};
 
 const TOKEN: &str = "inspector-test-token-0123456789";
 
@@ -100,23 +99,19 @@ async fn browser(driver: &Driver) -> Client {
         .unwrap()
 }
 
-/// A signed MessageSent with `uuid`.
-fn signed(uuid: &str) -> (Vec<u8>, Vec<(&'static str, String)>) {
-    let sample = String::from_utf8(testing::sample("MessageSent").unwrap().to_vec()).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&sample).unwrap();
-    let old = value["uuid"].as_str().unwrap();
-    let body = sample.replace(old, uuid).into_bytes();
-    let headers = Signer::test_key().sign_sha256(&body).headers();
-    (body, headers)
-}
-
 async fn deliver(client: &reqwest::Client, url: &str, uuid: &str) -> u16 {
     let (body, headers) = signed(uuid);
-    let mut request = client.post(url).body(body);
-    for (name, value) in headers {
-        request = request.header(name, value);
-    }
-    request.send().await.unwrap().status().as_u16()
+    post(client, url, body, &headers).await
+}
+
+/// The text of the element with id `id`.
+async fn text_of(page: &Client, id: &str) -> String {
+    page.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// `target/` (this test's binary is in `target/<profile>/deps/`).
@@ -275,31 +270,9 @@ async fn the_inspector_lists_filters_details_and_retries_in_a_real_browser() {
         .for_element(Locator::Id("handlers"))
         .await
         .unwrap();
-    assert_eq!(
-        page.find(Locator::Id("state"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "failed"
-    );
-    assert_eq!(
-        page.find(Locator::Id("status"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "500"
-    );
-    let handlers = page
-        .find(Locator::Id("handlers"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert_eq!(text_of(&page, "state").await, "failed");
+    assert_eq!(text_of(&page, "status").await, "500");
+    let handlers = text_of(&page, "handlers").await;
     assert!(
         handlers.contains("notify_crm") && handlers.contains("answered 500"),
         "{handlers}"
@@ -329,31 +302,9 @@ async fn the_inspector_lists_filters_details_and_retries_in_a_real_browser() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(
-        page.find(Locator::Id("status"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "200"
-    );
-    assert_eq!(
-        page.find(Locator::Id("attempts"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "2"
-    );
-    let handlers = page
-        .find(Locator::Id("handlers"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert_eq!(text_of(&page, "status").await, "200");
+    assert_eq!(text_of(&page, "attempts").await, "2");
+    let handlers = text_of(&page, "handlers").await;
     // Exactly once: the handlers that succeeded the first time were skipped.
     assert!(handlers.contains("skipped"), "{handlers}");
     // notify_crm ran again and reached the downstream: 500 once, then 200.

@@ -17,33 +17,8 @@ mod downstream;
 
 use std::time::{Duration, Instant};
 
-use common::{SERVER_EXAMPLES, Server, free_port};
+use common::{SERVER_EXAMPLES, Server, free_port, post, signed};
 use downstream::{Downstream, Mode};
-use postal_hooks::testing::{self, Signer};
-
-/// A signed MessageSent with `uuid`.
-fn signed(uuid: &str) -> (Vec<u8>, Vec<(&'static str, String)>) {
-    let sample = String::from_utf8(testing::sample("MessageSent").unwrap().to_vec()).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&sample).unwrap();
-    let body = sample
-        .replace(value["uuid"].as_str().unwrap(), uuid)
-        .into_bytes();
-    let headers = Signer::test_key().sign_sha256(&body).headers();
-    (body, headers)
-}
-
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    body: Vec<u8>,
-    headers: &[(&str, String)],
-) -> u16 {
-    let mut request = client.post(url).body(body);
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    request.send().await.unwrap().status().as_u16()
-}
 
 async fn metrics(client: &reqwest::Client, server: &Server) -> String {
     let response = client

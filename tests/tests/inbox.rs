@@ -102,12 +102,7 @@ async fn an_inbox_of_the_previous_version_is_migrated_and_keeps_its_work() {
     assert_eq!(inbox.stats().await.unwrap().pending, 1);
     let lab = std::sync::Arc::new(Lab::default());
     let workers = inbox.start(&dispatcher(lab.clone())).unwrap();
-    eventually(
-        Duration::from_secs(20),
-        "the old delivery to run",
-        || async { inbox.stats().await.unwrap().pending == 0 },
-    )
-    .await;
+    drained(&inbox, Duration::from_secs(20), "the old delivery to run").await;
     workers.shutdown(Duration::from_secs(5)).await;
     assert_eq!(lab.runs("steady", &uuid), 1);
     drop(inbox);
@@ -157,12 +152,7 @@ async fn pending_work_resumes_after_a_restart() {
     assert_eq!(inbox.stats().await.unwrap().pending, 3);
     let lab = std::sync::Arc::new(Lab::default());
     let workers = inbox.start(&dispatcher(lab.clone())).unwrap();
-    eventually(
-        Duration::from_secs(10),
-        "the resumed deliveries",
-        || async { inbox.stats().await.unwrap().pending == 0 },
-    )
-    .await;
+    drained(&inbox, Duration::from_secs(10), "the resumed deliveries").await;
     for uuid in &uuids {
         assert_eq!(lab.runs("steady", uuid), 1);
     }

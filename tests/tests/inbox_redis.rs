@@ -109,10 +109,10 @@ async fn another_replica_takes_over_after_the_lease() {
     let started = Instant::now();
     lab.hold.store(false, std::sync::atomic::Ordering::SeqCst);
     let workers = second.start(&dispatcher(lab.clone())).unwrap();
-    eventually(
+    drained(
+        &second,
         Duration::from_secs(20),
         "the second replica to finish it",
-        || async { second.stats().await.unwrap().pending == 0 },
     )
     .await;
     assert!(

@@ -17,6 +17,7 @@ use super::auth::{Authorized, equal, same_origin};
 use super::filter::Filter;
 use super::html;
 use super::record::{DeliveryRecord, DeliveryState};
+use crate::shared_error::SharedError;
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     let mount = shared.mount.clone();
@@ -161,14 +162,11 @@ async fn retry(
     if !allowed(&shared, &headers, &action) {
         return forbidden();
     }
-    match shared.retry(&id).await {
-        Ok(true) => Redirect::to(&format!("{}/deliveries/{id}", shared.mount)).into_response(),
-        Ok(false) => failure(
-            StatusCode::CONFLICT,
-            format_args!("delivery {id} cannot be retried (not failed, or no longer kept)"),
-        ),
-        Err(error) => failure(StatusCode::SERVICE_UNAVAILABLE, error),
-    }
+    answer(
+        shared.retry(&id).await,
+        &format!("{}/deliveries/{id}", shared.mount),
+        format_args!("delivery {id} cannot be retried (not failed, or no longer kept)"),
+    )
 }
 
 async fn discard(
@@ -181,12 +179,19 @@ async fn discard(
     if !allowed(&shared, &headers, &action) {
         return forbidden();
     }
-    match shared.discard(&id).await {
-        Ok(true) => Redirect::to(&shared.mount).into_response(),
-        Ok(false) => failure(
-            StatusCode::CONFLICT,
-            format_args!("delivery {id} is not a dead letter"),
-        ),
+    answer(
+        shared.discard(&id).await,
+        &shared.mount,
+        format_args!("delivery {id} is not a dead letter"),
+    )
+}
+
+/// An action's answer: a redirect to `then` when it was done, 409 with `conflict` when
+/// the delivery was not in a state for it, 503 when the store failed.
+fn answer(done: Result<bool, SharedError>, then: &str, conflict: std::fmt::Arguments) -> Response {
+    match done {
+        Ok(true) => Redirect::to(then).into_response(),
+        Ok(false) => failure(StatusCode::CONFLICT, conflict),
         Err(error) => failure(StatusCode::SERVICE_UNAVAILABLE, error),
     }
 }

@@ -177,3 +177,29 @@ impl Server {
         (status.code(), self.collect())
     }
 }
+
+/// A signed MessageSent (Postal's sample, with `uuid` in place of its own), and the
+/// headers that sign it with the test key.
+pub fn signed(uuid: &str) -> (Vec<u8>, Vec<(&'static str, String)>) {
+    use postal_hooks::testing::{self, Signer};
+    let sample = String::from_utf8(testing::sample("MessageSent").unwrap().to_vec()).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&sample).unwrap();
+    let old = value["uuid"].as_str().unwrap();
+    let body = sample.replace(old, uuid).into_bytes();
+    let headers = Signer::test_key().sign_sha256(&body).headers();
+    (body, headers)
+}
+
+/// POSTs `body` with `headers` to `url`; the HTTP status answered.
+pub async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    body: Vec<u8>,
+    headers: &[(&str, String)],
+) -> u16 {
+    let mut request = client.post(url).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    request.send().await.unwrap().status().as_u16()
+}

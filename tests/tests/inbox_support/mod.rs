@@ -111,6 +111,14 @@ pub async fn eventually<F: Future<Output = bool>>(
     }
 }
 
+/// Waits until `inbox` has nothing pending, or fails after `limit` naming `what`.
+pub async fn drained(inbox: &Inbox, limit: Duration, what: &str) {
+    eventually(limit, what, || async {
+        inbox.stats().await.unwrap().pending == 0
+    })
+    .await;
+}
+
 /// Quick settings for tests: short backoff, 4 workers.
 pub fn quick() -> InboxSettings {
     InboxSettings::default()
@@ -135,16 +143,10 @@ pub async fn acknowledged_then_run_once(inbox: Inbox) {
         "nothing runs before the workers start"
     );
     let workers = inbox.start(&dispatcher(lab.clone())).unwrap();
-    eventually(Duration::from_secs(20), "the inbox to drain", || async {
-        inbox.stats().await.unwrap().pending == 0
-    })
-    .await;
+    drained(&inbox, Duration::from_secs(20), "the inbox to drain").await;
     // Postal retries one whose answer it never saw: stored again, run no more.
     assert_eq!(push(&inbox, &uuids[0]).await.unwrap(), Pushed::Queued);
-    eventually(Duration::from_secs(10), "the repeat to finish", || async {
-        inbox.stats().await.unwrap().pending == 0
-    })
-    .await;
+    drained(&inbox, Duration::from_secs(10), "the repeat to finish").await;
     for uuid in &uuids {
         assert_eq!(lab.runs("steady", uuid), 1, "steady for {uuid}");
         assert_eq!(lab.runs("flaky", uuid), 1, "flaky for {uuid}");
@@ -169,10 +171,7 @@ pub async fn failures_retried_exactly_once(inbox: Inbox) {
     )
     .await;
     lab.down.store(false, Ordering::SeqCst);
-    eventually(Duration::from_secs(20), "the inbox to drain", || async {
-        inbox.stats().await.unwrap().pending == 0
-    })
-    .await;
+    drained(&inbox, Duration::from_secs(20), "the inbox to drain").await;
     for uuid in &uuids {
         assert_eq!(lab.runs("steady", uuid), 1, "steady for {uuid}");
         assert_eq!(lab.runs("flaky", uuid), 1, "flaky for {uuid}");
@@ -317,10 +316,10 @@ pub async fn slow_handler_and_shutdown(inbox: Inbox) {
     );
     lab.hold.store(false, Ordering::SeqCst);
     let workers = inbox.start(&dispatcher(lab.clone())).unwrap();
-    eventually(
+    drained(
+        &inbox,
         Duration::from_secs(20),
         "the given-back delivery to finish",
-        || async { inbox.stats().await.unwrap().pending == 0 },
     )
     .await;
     assert_eq!(lab.runs("slow", &slow), 1);
