@@ -1,7 +1,7 @@
 //! The main job end to end, with no setup: starts the axum receiver on a free loopback
 //! port with the embedded test key, sends every sample event signed exactly as Postal
-//! would (plus one forged and one unsigned request) over real HTTP, and prints per request
-//! the status and what the handlers saw.
+//! would, as if queued just now (plus a forged, an unsigned and a replayed request) over
+//! real HTTP, and prints per request the status and what the handlers saw.
 //!
 //! ```text
 //! cargo run --example demo
@@ -34,24 +34,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let client = reqwest::Client::new();
     let mut statuses = Vec::new();
-    for (name, body) in testing::SAMPLES {
+    for (name, captured) in testing::SAMPLES {
+        // Postal's 2024 body with a new uuid and the current time as its `timestamp`.
+        let (body, uuid) = testing::fresh(captured);
         println!(
-            "--> {name} ({} bytes, signed like Postal 3.3.6)",
+            "--> {name} {uuid} ({} bytes, signed like Postal 3.3.6)",
             body.len()
         );
-        let status = post(&client, &url, signer.sign(body).headers(), body.to_vec()).await?;
+        let status = post(&client, &url, signer.sign(&body).headers(), body).await?;
         statuses.push(status);
     }
 
     // A forged bounce: someone rewrote the recipient but kept Postal's signature.
-    let bounce = testing::sample("MessageBounced").unwrap_or_default();
+    let (bounce, _) = testing::fresh(testing::sample("MessageBounced").unwrap_or_default());
     let forged =
-        String::from_utf8_lossy(bounce).replace("jane.doe@example.net", "ceo@acme.example");
+        String::from_utf8_lossy(&bounce).replace("jane.doe@example.net", "ceo@acme.example");
     println!("--> forged MessageBounced (recipient rewritten, original signature)");
     let forged_status = post(
         &client,
         &url,
-        signer.sign(bounce).headers(),
+        signer.sign(&bounce).headers(),
         forged.into_bytes(),
     )
     .await?;
@@ -61,12 +63,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sent = testing::sample("MessageSent").unwrap_or_default().to_vec();
     let unsigned_status = post(&client, &url, unsigned_headers, sent).await?;
 
+    // A captured delivery sent again: Postal's genuine signature, but queued in 2024, long
+    // past the receiver's replay window (12 hours).
+    let captured = testing::sample("MessageSent").unwrap_or_default();
+    println!("--> replayed MessageSent (captured in 2024, genuine signature)");
+    let replayed_status = post(
+        &client,
+        &url,
+        signer.sign(captured).headers(),
+        captured.to_vec(),
+    )
+    .await?;
+
     let accepted = statuses.iter().filter(|&&status| status == 200).count();
     println!(
-        "\n{accepted} of {} signed events accepted; forged: {forged_status}; unsigned: {unsigned_status}",
+        "\n{accepted} of {} signed events accepted; forged: {forged_status}; unsigned: {unsigned_status}; replayed: {replayed_status}",
         statuses.len()
     );
-    if accepted != statuses.len() || forged_status != 401 || unsigned_status != 401 {
+    if accepted != statuses.len()
+        || forged_status != 401
+        || unsigned_status != 401
+        || replayed_status != 400
+    {
         return Err("the demo did not behave as expected".into());
     }
     Ok(())

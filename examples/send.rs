@@ -6,8 +6,11 @@
 //! cargo run --example send -- --url https://hooks.example.com/postal --file body.json --key signing.key
 //! ```
 //!
-//! Options: `--url URL` (required); `--event NAME` (a sample body, default `MessageSent`) or
-//! `--file BODY.json` (sent byte for byte); `--key PATH` (the RSA private key in PEM, as
+//! Options: `--url URL` (required); `--event NAME` (Postal's sample body, default
+//! `MessageSent`, as if queued just now: a fresh uuid, so the handlers run each time, and
+//! the current time as its `timestamp`, inside the receiver's replay window) or
+//! `--file BODY.json` (sent byte for byte); `--keep-uuid` (the sample exactly as captured,
+//! uuid and 2024 timestamp, which a receiver refuses unless its window is `off`); `--key PATH` (the RSA private key in PEM, as
 //! Postal's `signing.key`; default: the embedded test key, which your receiver must trust,
 //! e.g. `POSTAL_PUBLIC_KEY=@core/samples/keys/test_signing.pub.pem`); `--legacy` (only the
 //! SHA-1 signature, as Postal before 3.2).
@@ -23,14 +26,20 @@ struct Args {
     legacy: bool,
 }
 
-const USAGE: &str =
-    "usage: send --url URL [--event NAME | --file BODY.json] [--key PRIVATE_KEY.pem] [--legacy]";
+/// What `--event` or `--file` gave, before `--keep-uuid` is known.
+enum Body {
+    Sample(&'static [u8]),
+    File(Vec<u8>),
+}
+
+const USAGE: &str = "usage: send --url URL [--event NAME | --file BODY.json] [--keep-uuid] [--key PRIVATE_KEY.pem] [--legacy]";
 
 fn parse_args() -> Result<Args, String> {
     let mut url = None;
     let mut body = None;
     let mut signer = None;
     let mut legacy = false;
+    let mut keep_uuid = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value\n{USAGE}"));
@@ -42,11 +51,12 @@ fn parse_args() -> Result<Args, String> {
                     let names: Vec<_> = testing::SAMPLES.iter().map(|(name, _)| *name).collect();
                     format!("no sample for {name}; samples: {}", names.join(", "))
                 })?;
-                body = Some(sample.to_vec());
+                body = Some(Body::Sample(sample));
             }
             "--file" => {
                 let path = value()?;
-                body = Some(std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?);
+                let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+                body = Some(Body::File(bytes));
             }
             "--key" => {
                 let path = value()?;
@@ -55,13 +65,19 @@ fn parse_args() -> Result<Args, String> {
                 signer = Some(Signer::from_pem(&pem).map_err(|e| format!("{path}: {e}"))?);
             }
             "--legacy" => legacy = true,
+            "--keep-uuid" => keep_uuid = true,
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
     Ok(Args {
         url: url.ok_or(format!("--url is required\n{USAGE}"))?,
-        body: body.unwrap_or_else(|| testing::sample("MessageSent").unwrap_or_default().to_vec()),
+        body: match body {
+            Some(Body::File(bytes)) => bytes,
+            Some(Body::Sample(sample)) if keep_uuid => sample.to_vec(),
+            Some(Body::Sample(sample)) => testing::fresh(sample).0,
+            None => testing::fresh(testing::sample("MessageSent").unwrap_or_default()).0,
+        },
         signer: signer.unwrap_or_else(Signer::test_key),
         legacy,
     })

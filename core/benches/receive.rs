@@ -87,13 +87,13 @@ impl Fixture {
             )
             .with_inspector(&inspector)
         };
-        let text = String::from_utf8_lossy(MESSAGE_SENT).into_owned();
+        // Postal's sample as queued now: inside the receivers' replay window.
+        let (fresh, fresh_uuid) = testing::fresh(MESSAGE_SENT);
+        let text = String::from_utf8_lossy(&fresh).into_owned();
         let signed = (0..SIGNED)
             .map(|i| {
                 let uuid = format!("0b6e3a8c-2f41-4d7a-8e55-{i:012}");
-                let body = text
-                    .replace("0b6e3a8c-2f41-4d7a-8e55-9c1d3b7a6f20", &uuid)
-                    .into_bytes();
+                let body = text.replace(&fresh_uuid, &uuid).into_bytes();
                 let headers = signer.sign_sha256(&body).headers();
                 (body, headers)
             })

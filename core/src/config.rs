@@ -125,6 +125,29 @@ pub const DEFAULT_INBOX_LEASE: Duration = Duration::from_secs(60);
 /// handlers that share a Redis each need their own.
 pub const INBOX_PREFIX_VAR: &str = "POSTAL_HOOKS_INBOX_PREFIX";
 
+/// How old a delivery's signed envelope `timestamp` may be: humantime (`12h`, `90m`), or
+/// `off` for no limit (tests and tools that replay old signed fixtures). Default `12h`
+/// ([`DEFAULT_REPLAY_WINDOW`](crate::DEFAULT_REPLAY_WINDOW)); see
+/// [`Receiver::with_replay_window`](crate::Receiver::with_replay_window).
+///
+/// ```
+/// use postal_hooks::config::{Config, PUBLIC_KEY_VAR, REPLAY_WINDOW_VAR};
+/// use std::time::Duration;
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// let with = |window: &'static str| Config::from_lookup(move |name| match name {
+///     PUBLIC_KEY_VAR => Some(key.into()),
+///     REPLAY_WINDOW_VAR => Some(window.into()),
+///     _ => None,
+/// });
+/// assert_eq!(with("6h")?.replay_window, Some(Duration::from_secs(6 * 3600)));
+/// assert_eq!(with("off")?.replay_window, None);
+/// let err = with("soon").unwrap_err();
+/// assert!(err.to_string().starts_with(r#"POSTAL_HOOKS_REPLAY_WINDOW="soon" is neither a duration"#));
+/// # Ok::<(), postal_hooks::config::ConfigError>(())
+/// ```
+pub const REPLAY_WINDOW_VAR: &str = "POSTAL_HOOKS_REPLAY_WINDOW";
+
 /// The default listen address.
 ///
 /// ```
@@ -145,6 +168,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 /// | `POSTAL_HOOKS_ADDR` | listen address, default `127.0.0.1:3000` |
 /// | `POSTAL_PUBLIC_KEY` | Postal's public key: PEM, JWKS document or DNS record value, inline or `@path/to/file` (required) |
 /// | `POSTAL_ALLOW_SHA1` | `1` to accept SHA-1-only signatures from Postal before 3.2 |
+/// | `POSTAL_HOOKS_REPLAY_WINDOW` | how old a delivery's signed `timestamp` may be, humantime, default `12h`; `off` for no limit |
 /// | `POSTAL_HOOKS_REDIS_URL` | Redis for idempotency records shared by replicas (feature `redis`; in memory when unset) |
 /// | `POSTAL_HOOKS_INBOX` | unset: handlers run inline; a directory: the embedded durable inbox there; `redis`: the inbox in `POSTAL_HOOKS_REDIS_URL` (feature `inbox`) |
 /// | `POSTAL_HOOKS_RETRY_BACKOFF` | the inbox's first retry delay, humantime, default `1s` (doubling, with jitter, up to 10 min) |
@@ -173,6 +197,8 @@ pub struct Config {
     pub addr: SocketAddr,
     /// The verifier for Postal's key.
     pub verifier: Verifier,
+    /// How old a delivery's signed `timestamp` may be (`None`: no limit).
+    pub replay_window: Option<Duration>,
     /// Where to keep idempotency records, if not in memory.
     pub redis_url: Option<String>,
     /// Where the inbox lives, if deliveries are stored before their handlers run.
@@ -265,6 +291,18 @@ impl Config {
                 })
             }
         };
+        let replay_window = match lookup(REPLAY_WINDOW_VAR) {
+            Some(text) if text.trim().eq_ignore_ascii_case("off") => None,
+            Some(text) if !text.trim().is_empty() => {
+                Some(humantime::parse_duration(text.trim()).map_err(|source| {
+                    ConfigError::ReplayWindow {
+                        value: text.clone(),
+                        source: SharedError::new(source),
+                    }
+                })?)
+            }
+            _ => Some(crate::DEFAULT_REPLAY_WINDOW),
+        };
         let retry_backoff = duration(RETRY_BACKOFF_VAR, DEFAULT_RETRY_BACKOFF)?;
         let retry_max_age = duration(RETRY_MAX_AGE_VAR, DEFAULT_RETRY_MAX_AGE)?;
         let inbox_lease = duration(INBOX_LEASE_VAR, DEFAULT_INBOX_LEASE)?;
@@ -278,6 +316,7 @@ impl Config {
         Ok(Config {
             addr,
             verifier,
+            replay_window,
             redis_url,
             inbox,
             retry_backoff,
@@ -349,6 +388,17 @@ pub enum ConfigError {
     Duration {
         /// The variable.
         name: &'static str,
+        /// The value given.
+        value: String,
+        /// humantime's reason.
+        source: SharedError,
+    },
+    /// `POSTAL_HOOKS_REPLAY_WINDOW` is neither a humantime duration nor `off`.
+    #[error(
+        "{REPLAY_WINDOW_VAR}={value:?} is neither a duration such as 12h or 90m nor off: {source}",
+        REPLAY_WINDOW_VAR = REPLAY_WINDOW_VAR
+    )]
+    ReplayWindow {
         /// The value given.
         value: String,
         /// humantime's reason.

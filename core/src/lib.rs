@@ -33,6 +33,8 @@
 //! // Once, at startup: every #[on_event] handler, and Postal's public key.
 //! let dispatcher = Dispatcher::builder().build()?;
 //! let receiver = Receiver::new(dispatcher, Verifier::from_key_text(postal_public_key)?);
+//! # // The captured sample dates from 2024, long past the 12-hour replay window.
+//! # let receiver = receiver.with_replay_window(None);
 //!
 //! // Per request, in any web framework: headers and the raw body bytes in.
 //! let reply = receiver.receive_blocking(&headers, body); // or `.receive(..).await`
@@ -215,7 +217,7 @@ pub use headers::Headers;
 /// them (re-exported from the `http` crate).
 pub use http::StatusCode;
 pub use parse::{Envelope, ParseError, ParseErrorKind};
-pub use receiver::{DEFAULT_MAX_BODY_BYTES, ReceiveError, Receiver, Reply};
+pub use receiver::{DEFAULT_MAX_BODY_BYTES, DEFAULT_REPLAY_WINDOW, ReceiveError, Receiver, Reply};
 pub use registry::{BuildError, BuildProblem};
 pub use shared_error::SharedError;
 pub use verify::{

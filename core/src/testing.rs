@@ -39,7 +39,7 @@ use rsa::{PrivateKey as RsaPrivateKey, pkcs1v15};
 
 use crate::shared_error::SharedError;
 use crate::verify::{DerError, KeyError, PemError, PublicKey, Verifier};
-pub use typed::{fresh_sample, sample_event};
+pub use typed::{fresh, fresh_sample, sample_event};
 
 /// The test signing key (RSA-2048, PKCS#1 PEM) of Postal's test vectors. Test-only.
 pub const TEST_PRIVATE_KEY_PEM: &str = include_str!("../samples/keys/test_signing.key");

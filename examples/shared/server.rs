@@ -52,7 +52,7 @@ pub async fn shutdown_signal() {
 /// The receiver as a deployment configures it, with logs to stdout (`RUST_LOG`), and the
 /// metrics (`POSTAL_HOOKS_METRICS=1`) and inspector (`POSTAL_HOOKS_INSPECTOR_TOKEN`) routes
 /// in [`App::extras`]: `POSTAL_PUBLIC_KEY` (required),
-/// `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1`, `POSTAL_HOOKS_REDIS_URL` (idempotency
+/// `POSTAL_HOOKS_ADDR`, `POSTAL_ALLOW_SHA1`, `POSTAL_HOOKS_REPLAY_WINDOW`, `POSTAL_HOOKS_REDIS_URL` (idempotency
 /// records in Redis, shared by replicas; in memory when unset), and the inbox:
 /// `POSTAL_HOOKS_INBOX` (a directory, or `redis`), `POSTAL_HOOKS_RETRY_BACKOFF`,
 /// `POSTAL_HOOKS_RETRY_MAX_AGE`, `POSTAL_HOOKS_WORKERS`, `POSTAL_HOOKS_INBOX_LEASE`,
@@ -92,7 +92,8 @@ async fn app_from_env() -> App {
     for handler in dispatcher.handlers() {
         println!("registered {handler}");
     }
-    let receiver = postal_hooks::Receiver::new(dispatcher.clone(), config.verifier.clone());
+    let receiver = postal_hooks::Receiver::new(dispatcher.clone(), config.verifier.clone())
+        .with_replay_window(config.replay_window);
     let Some(location) = &config.inbox else {
         println!(
             "handlers run inline (set POSTAL_HOOKS_INBOX to answer at once and run them in the background)"

@@ -20,7 +20,7 @@ use std::time::Duration;
 use postal_hooks::testing::{SAMPLES, Signer};
 
 mod common;
-use common::{SERVER_EXAMPLES, Server, example};
+use common::{SERVER_EXAMPLES, Server, example, free_port, post};
 
 /// Every sample under a fresh uuid (so shared Redis state from earlier runs cannot matter).
 fn fresh_samples() -> Vec<(String, Vec<u8>)> {
@@ -45,19 +45,6 @@ fn fresh_samples() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    headers: &[(&'static str, String)],
-    body: &[u8],
-) -> u16 {
-    let mut request = client.post(url).body(body.to_vec());
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    request.send().await.unwrap().status().as_u16()
-}
-
 /// Delivers every sample to `urls` three times at once (Postal's retry racing a slow first
 /// attempt, across replicas when there are several), retrying 409s as Postal would.
 async fn deliver(urls: &[String]) -> Vec<String> {
@@ -69,20 +56,23 @@ async fn deliver(urls: &[String]) -> Vec<String> {
         let url = &urls[i % urls.len()];
         let second = &urls[(i + 1) % urls.len()];
         let (a, b, c) = tokio::join!(
-            post(&client, url, &headers, body),
-            post(&client, second, &headers, body),
-            post(&client, url, &headers, body)
+            post(&client, url, body.to_vec(), &headers),
+            post(&client, second, body.to_vec(), &headers),
+            post(&client, url, body.to_vec(), &headers)
         );
         for mut status in [a, b, c] {
             while status == 409 {
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                status = post(&client, url, &headers, body).await;
+                status = post(&client, url, body.to_vec(), &headers).await;
             }
             assert_eq!(status, 200);
         }
     }
     let unsigned = [("Content-Type", "application/json".to_owned())];
-    assert_eq!(post(&client, &urls[0], &unsigned, &samples[0].1).await, 401);
+    assert_eq!(
+        post(&client, &urls[0], samples[0].1.clone(), &unsigned).await,
+        401
+    );
     samples.into_iter().map(|(uuid, _)| uuid).collect()
 }
 
@@ -140,6 +130,42 @@ async fn two_axum_replicas_share_redis() {
             .any(|line| line.contains("idempotency records in Redis"))
     );
     assert_once_per_event(&logs, &uuids, "two replicas");
+}
+
+/// With `POSTAL_HOOKS_REPLAY_WINDOW` left at its default (12 hours), every server refuses
+/// a captured 2024 delivery with 400 and logs it as `stale`, and accepts the same event
+/// queued just now.
+#[tokio::test]
+async fn every_server_refuses_a_replay_past_the_window_by_default() {
+    let signer = Signer::test_key();
+    let client = reqwest::Client::new();
+    let captured = postal_hooks::testing::sample("MessageSent").unwrap();
+    for name in SERVER_EXAMPLES {
+        // Empty is the default, as unset (the tests' own default is `off`).
+        let window = [("POSTAL_HOOKS_REPLAY_WINDOW", String::new())];
+        let server = Server::start_with(name, free_port(), &window);
+        let headers = signer.sign_sha256(captured).headers();
+        let status = post(&client, &server.url, captured.to_vec(), &headers).await;
+        assert_eq!(status, 400, "{name}: the captured delivery");
+        let (fresh, uuid) = postal_hooks::testing::fresh(captured);
+        let headers = signer.sign_sha256(&fresh).headers();
+        assert_eq!(
+            post(&client, &server.url, fresh, &headers).await,
+            200,
+            "{name}"
+        );
+        let log = server.stop().join("\n");
+        assert!(
+            log.contains(
+                r#"event="MessageSent" uuid="0b6e3a8c-2f41-4d7a-8e55-9c1d3b7a6f20" status=400"#
+            ) && log.contains(r#"refusal="stale""#),
+            "{name}: {log}"
+        );
+        assert!(
+            log.contains(&format!("uuid={uuid} handler=log_event")),
+            "{name}: {log}"
+        );
+    }
 }
 
 #[test]

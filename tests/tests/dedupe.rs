@@ -198,7 +198,8 @@ async fn the_receiver_answers_409_for_a_delivery_in_progress() {
             .build()
             .unwrap(),
         signer.verifier(),
-    );
+    )
+    .with_replay_window(None);
     let uuid = fresh("busy-");
     store.claim(&uuid, Duration::from_secs(60)).await.unwrap();
     let body = body(&uuid);

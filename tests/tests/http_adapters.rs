@@ -42,7 +42,9 @@ fn receiver_with(verifier: postal_hooks::Verifier) -> (Receiver, Arc<AtomicUsize
         .build()
         .unwrap();
     (
-        Receiver::new(dispatcher, verifier).with_max_body_bytes(LIMIT),
+        Receiver::new(dispatcher, verifier)
+            .with_replay_window(None)
+            .with_max_body_bytes(LIMIT),
         dispatched,
     )
 }

@@ -26,7 +26,7 @@ fn slow_receiver() -> (Receiver, Arc<AtomicUsize>) {
         .build()
         .unwrap();
     (
-        Receiver::new(dispatcher, Signer::test_key().verifier()),
+        Receiver::new(dispatcher, Signer::test_key().verifier()).with_replay_window(None),
         finished,
     )
 }

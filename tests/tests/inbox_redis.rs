@@ -154,7 +154,9 @@ async fn unreachable_redis_answers_503() {
         .allow_no_handlers()
         .build()
         .unwrap();
-    let receiver = Receiver::new(dispatcher, signer.verifier()).with_inbox(inbox);
+    let receiver = Receiver::new(dispatcher, signer.verifier())
+        .with_replay_window(None)
+        .with_inbox(inbox);
     redis.freeze();
     let body = body(&uuid("frozen", 0));
     let started = Instant::now();

@@ -42,8 +42,9 @@ fn setup(inspector: Inspector) -> Setup {
         .on_any(|_: &postal_hooks::Event| {})
         .build()
         .unwrap();
-    let receiver =
-        Receiver::new(dispatcher, Signer::test_key().verifier()).with_inspector(&inspector);
+    let receiver = Receiver::new(dispatcher, Signer::test_key().verifier())
+        .with_replay_window(None)
+        .with_inspector(&inspector);
     Setup {
         receiver,
         router: inspector.router(),

@@ -150,7 +150,8 @@ async fn run_load(urls: Vec<String>, label: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_memory_store_over_http() {
     let signer = Signer::test_key();
-    let receiver = Receiver::new(Dispatcher::builder().build().unwrap(), signer.verifier());
+    let receiver = Receiver::new(Dispatcher::builder().build().unwrap(), signer.verifier())
+        .with_replay_window(None);
     run_load(vec![serve(receiver).await], "in-memory").await;
 }
 
@@ -171,7 +172,9 @@ async fn redis_store_over_http_with_two_replicas() {
             .idempotency_store(store)
             .build()
             .unwrap();
-        urls.push(serve(Receiver::new(dispatcher, signer.verifier())).await);
+        urls.push(
+            serve(Receiver::new(dispatcher, signer.verifier()).with_replay_window(None)).await,
+        );
     }
     run_load(urls, "redis, two replicas").await;
 }

@@ -66,7 +66,7 @@ fn receiver_with(store: Option<Fixed>) -> Receiver {
     if let Some(store) = store {
         builder = builder.idempotency_store(store);
     }
-    Receiver::new(builder.build().unwrap(), Signer::test_key().verifier())
+    Receiver::new(builder.build().unwrap(), Signer::test_key().verifier()).with_replay_window(None)
 }
 
 /// Runs `request` under a fresh recorder and returns its one request line.
@@ -137,6 +137,15 @@ fn each_refusal_kind_is_one_info_line_with_its_kind_and_no_payload_value() {
             Box::new(|| {
                 let headers = signer.sign(bad_body.as_bytes()).headers();
                 receiver_with(None).receive_blocking(&headers, bad_body.as_bytes())
+            }),
+        ),
+        (
+            "stale",
+            400,
+            Box::new(|| {
+                receiver_with(None)
+                    .with_replay_window(Some(std::time::Duration::from_secs(3600)))
+                    .receive_blocking(&signed, &body)
             }),
         ),
         (
@@ -214,7 +223,7 @@ fn a_delivery_line_names_what_ran_failed_and_was_skipped_and_spans_carry_full_pa
         .on(|_: &MessageLoaded| {})
         .build()
         .unwrap();
-    let receiver = Receiver::new(dispatcher, signer.verifier());
+    let receiver = Receiver::new(dispatcher, signer.verifier()).with_replay_window(None);
     let body = common::payload_with_uuid("MessageLoaded.json", "observe-loaded-1");
     let headers = signer.sign(&body).headers();
 

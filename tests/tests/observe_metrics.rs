@@ -62,7 +62,7 @@ fn counters_equal_the_deliveries_by_event_and_status_plus_failures_and_refusals(
         .on(bounce_fails)
         .build()
         .unwrap();
-    let receiver = Receiver::new(dispatcher.clone(), signer.verifier());
+    let receiver = Receiver::new(dispatcher.clone(), signer.verifier()).with_replay_window(None);
     let paths: Vec<String> = dispatcher
         .handlers()
         .map(|handler| handler.path())

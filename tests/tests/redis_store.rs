@@ -104,6 +104,7 @@ async fn two_replicas_sharing_redis_run_each_handler_once_per_event() {
             dispatcher(store.with_prefix(prefix.clone())),
             signer.verifier(),
         )
+        .with_replay_window(None)
     };
     let replicas = Arc::new([
         replica(RedisStore::connect(&url).await.unwrap()),
@@ -173,7 +174,8 @@ async fn redis_stopped_mid_test_gives_503_and_loses_nothing_once_back() {
     let receiver = Receiver::new(
         dispatcher(RedisStore::connect(&redis.url()).await.unwrap()),
         signer.verifier(),
-    );
+    )
+    .with_replay_window(None);
     let before: Vec<String> = (0..5).map(|_| fresh("before-")).collect();
     let during: Vec<String> = (0..5).map(|_| fresh("during-")).collect();
     for uuid in &before {

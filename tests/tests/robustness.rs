@@ -23,8 +23,10 @@ fn receivers() -> &'static (Receiver, Receiver, Signer) {
         };
         let signer = Signer::test_key();
         (
-            Receiver::new(dispatcher(), signer.verifier().allow_sha1(true)),
-            Receiver::new(dispatcher(), Verifier::insecure_accept_unsigned()),
+            Receiver::new(dispatcher(), signer.verifier().allow_sha1(true))
+                .with_replay_window(None),
+            Receiver::new(dispatcher(), Verifier::insecure_accept_unsigned())
+                .with_replay_window(None),
             signer,
         )
     })

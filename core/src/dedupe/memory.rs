@@ -15,8 +15,10 @@ use crate::handler::BoxFuture;
 
 /// Records in this process's memory: right for a single instance. Bounded: at most
 /// `max_entries` uuids and about `max_bytes` bytes of records, each kept for `retention`
-/// (1 hour by default, past Postal's ≈ 36 minutes of retries); under a flood of distinct
-/// uuids the oldest go first.
+/// (12 hours by default, the receiver's replay window; Postal's retries span ≈ 36
+/// minutes); under a flood of distinct uuids the oldest go first, even inside the window
+/// (100 000 uuids in 12 hours is 2.3 deliveries a second: above that, raise
+/// `max_entries`, or use a shared store).
 ///
 /// ```
 /// use postal_hooks::{Dispatcher, dedupe::MemoryStore};
@@ -123,7 +125,7 @@ impl Entry {
 }
 
 impl MemoryStore {
-    /// A store with the default bounds (100 000 uuids, 64 MiB, 1 hour).
+    /// A store with the default bounds (100 000 uuids, 64 MiB, 12 hours).
     pub fn new() -> Self {
         MemoryStore {
             state: Mutex::new(State::default()),

@@ -82,18 +82,24 @@ pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 /// ```
 pub const DEFAULT_STORE_DEADLINE: Duration = Duration::from_secs(3);
 
-/// How long records are kept by default: Postal's retries span about 36 minutes.
+/// How long records are kept by default: 12 hours, the receiver's default
+/// [replay window](crate::DEFAULT_REPLAY_WINDOW). Postal's retries span about 36 minutes;
+/// a replay of a captured delivery within the window meets its uuid's record, and one
+/// after it is refused by the window. Keep a store's retention at least as long as the
+/// receiver's window.
 ///
 /// ```
+/// use postal_hooks::DEFAULT_REPLAY_WINDOW;
 /// use postal_hooks::dedupe::{DEFAULT_RETENTION, MemoryStore};
 /// use std::time::Duration;
 ///
-/// assert_eq!(DEFAULT_RETENTION, Duration::from_secs(60 * 60));
-/// // Remember each uuid for a day instead of an hour.
-/// let store = MemoryStore::new().with_retention(DEFAULT_RETENTION * 24);
+/// assert_eq!(DEFAULT_RETENTION, Duration::from_secs(12 * 60 * 60));
+/// assert!(DEFAULT_RETENTION >= DEFAULT_REPLAY_WINDOW);
+/// // Remember each uuid for two days instead.
+/// let store = MemoryStore::new().with_retention(DEFAULT_RETENTION * 4);
 /// assert!(store.is_empty());
 /// ```
-pub const DEFAULT_RETENTION: Duration = Duration::from_secs(60 * 60);
+pub const DEFAULT_RETENTION: Duration = crate::DEFAULT_REPLAY_WINDOW;
 
 /// Where the dispatcher records, per envelope `uuid`, which handlers succeeded and whether
 /// a delivery is in progress. Implement it to keep the records elsewhere.

@@ -152,7 +152,8 @@ impl RedisStore {
         self
     }
 
-    /// Keeps done records this long (default 1 hour, past Postal's retries).
+    /// Keeps done records this long (default 12 hours: [`DEFAULT_RETENTION`], the
+    /// receiver's replay window).
     #[must_use]
     pub fn with_retention(mut self, retention: Duration) -> Self {
         self.retention = retention;

@@ -3,12 +3,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use tracing::Instrument;
 
 use super::checks::{check_content_type, check_length, check_method};
 use super::error::ReceiveError;
+use super::replay::{DEFAULT_REPLAY_WINDOW, check_window};
 use super::reply::Reply;
 use crate::dispatch::{Dispatcher, block_on};
 use crate::headers::Headers;
@@ -44,7 +45,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// | 413 | the body is over [`max_body_bytes`](Self::max_body_bytes) (1 MiB by default) |
 /// | 415 | `Content-Type` is not `application/json` |
 /// | 401 | the signature does not verify |
-/// | 400 | the body is not a Postal webhook |
+/// | 400 | the body is not a Postal webhook, or its signed `timestamp` is older than the [replay window](Self::with_replay_window) (12 hours by default) |
 /// | 409 | another delivery of the same uuid is running now (Postal retries later) |
 /// | 500 | a handler failed or panicked (Postal retries) |
 /// | 503 | the idempotency store cannot be reached (Postal retries) |
@@ -87,6 +88,7 @@ struct Inner {
     dispatcher: Dispatcher,
     verifier: Verifier,
     max_body_bytes: usize,
+    replay_window: Option<Duration>,
     #[cfg(feature = "inbox")]
     inbox: Option<crate::inbox::Inbox>,
     #[cfg(feature = "inspector")]
@@ -106,6 +108,7 @@ impl Receiver {
                 dispatcher,
                 verifier,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+                replay_window: Some(DEFAULT_REPLAY_WINDOW),
                 #[cfg(feature = "inbox")]
                 inbox: None,
                 #[cfg(feature = "inspector")]
@@ -122,6 +125,65 @@ impl Receiver {
         Receiver {
             inner: Arc::new(inner),
         }
+    }
+
+    /// Refuses verified deliveries whose signed envelope `timestamp` is more than `window`
+    /// old, with 400 ([`ReceiveError::Stale`]); `None` turns the check off. The default is
+    /// [`DEFAULT_REPLAY_WINDOW`] (12 hours).
+    ///
+    /// Postal signs the body and nothing else (SPEC §3.5): a captured request verifies
+    /// forever, and deduplication on its `uuid` stops a replay only while the uuid's record
+    /// is kept. Keep the idempotency store's retention at least as long as the window (the
+    /// defaults are equal), so that every replay meets one or the other.
+    ///
+    /// **A genuine delivery is never refused inside the window**, however late: Postal's
+    /// `timestamp` is when it queued the request, the same on every retry, and its retries
+    /// end about 36 minutes after the first attempt (SPEC §4). Shorten the window only to
+    /// what Postal's queue could be backlogged by, plus that. The check uses this
+    /// machine's clock; a timestamp ahead of it is accepted. It is made after the
+    /// signature is verified, so the refusal says nothing to a forger.
+    /// [`Envelope::parse`] and the [`Dispatcher`] make no clock checks; replaying old
+    /// fixtures through them needs no setting.
+    ///
+    /// Setting: `POSTAL_HOOKS_REPLAY_WINDOW` (humantime, or `off`) in
+    /// [`Config`](crate::config::Config).
+    ///
+    /// ```
+    /// use postal_hooks::{Dispatcher, ReceiveError, Receiver, Verifier};
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+    /// # let dispatcher = Dispatcher::builder().without_registered_handlers().allow_no_handlers().build()?;
+    /// // A delivery Postal signed in 2024, captured and sent again: genuine, but stale.
+    /// let captured: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json"));
+    /// let signature = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json.sig256"));
+    /// let headers = [("Content-Type", "application/json"), ("X-Postal-Signature-256", signature.trim())];
+    ///
+    /// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?)
+    ///     .with_replay_window(Some(Duration::from_secs(6 * 60 * 60)));
+    /// let reply = receiver.receive_blocking(&headers, captured);
+    /// assert_eq!(reply.status(), 400);
+    /// assert!(matches!(reply.error(), Some(ReceiveError::Stale { .. })));
+    ///
+    /// // Tests that replay captured fixtures turn the window off.
+    /// let receiver = receiver.with_replay_window(None);
+    /// assert_eq!(receiver.receive_blocking(&headers, captured).status(), 200);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn with_replay_window(self, window: Option<Duration>) -> Self {
+        let mut inner = Inner::clone(&self.inner);
+        inner.replay_window = window;
+        Receiver {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// How old a delivery's signed `timestamp` may be, if there is a limit (see
+    /// [`with_replay_window`](Self::with_replay_window)).
+    pub fn replay_window(&self) -> Option<Duration> {
+        self.inner.replay_window
     }
 
     /// Stores each verified delivery in `inbox` and answers `200 ok: queued` once it is
@@ -350,7 +412,8 @@ impl Receiver {
         check_content_type(headers)
     }
 
-    /// Checks limits, content type and signature, then parses: everything but dispatch.
+    /// Checks limits, content type and signature, then parses and checks the
+    /// [replay window](Self::with_replay_window): everything but dispatch.
     /// For adapters that hand the verified [`Envelope`] to the user (extractors).
     ///
     /// # Errors
@@ -367,7 +430,9 @@ impl Receiver {
             .verifier
             .check(headers, body)
             .map_err(ReceiveError::Unauthorized)?;
-        Envelope::parse(body).map_err(ReceiveError::BadRequest)
+        let envelope = Envelope::parse(body).map_err(ReceiveError::BadRequest)?;
+        check_window(self.inner.replay_window, &envelope, SystemTime::now())?;
+        Ok(envelope)
     }
 }
 
@@ -376,6 +441,7 @@ impl fmt::Debug for Receiver {
         f.debug_struct("Receiver")
             .field("verifier", &self.inner.verifier)
             .field("max_body_bytes", &self.inner.max_body_bytes)
+            .field("replay_window", &self.inner.replay_window)
             .finish_non_exhaustive()
     }
 }

@@ -57,6 +57,28 @@ pub enum ReceiveError {
     /// 400: the body is not a Postal webhook.
     #[error("invalid webhook body: {0}")]
     BadRequest(#[source] ParseError),
+    /// 400: verified, but the signed envelope `timestamp` is older than the receiver's
+    /// [replay window](crate::Receiver::with_replay_window): a captured delivery sent
+    /// again, or one delayed past the window. Postal retries a genuine one, and it is
+    /// refused again; the window's default (12 hours) is far past Postal's retries.
+    #[error(
+        "stale delivery {uuid} ({event}): its signed timestamp {timestamp} is {}, past the replay window of {} (POSTAL_HOOKS_REPLAY_WINDOW; `off` disables it)",
+        Age(*.age),
+        humantime::format_duration(*.window)
+    )]
+    Stale {
+        /// The envelope's `event`.
+        event: String,
+        /// The envelope's `uuid`.
+        uuid: String,
+        /// The envelope's `timestamp`, as signed.
+        timestamp: crate::events::Timestamp,
+        /// How old it was when received; `None` when it is not a time at all (not finite,
+        /// or centuries away).
+        age: Option<std::time::Duration>,
+        /// The window it was outside of.
+        window: std::time::Duration,
+    },
     /// 400: the body could not be read (the connection failed mid-body).
     #[error("could not read the body: {0}")]
     BodyRead(#[source] SharedError),
@@ -78,7 +100,8 @@ impl ReceiveError {
     ///
     /// `method_not_allowed` (405), `payload_too_large` (413), `unsupported_media_type`
     /// (415), `unauthorized` (401), `bad_request` (400, the body is not a Postal webhook),
-    /// `body_read` (400, the body could not be read), `inbox_unavailable` (503, feature
+    /// `body_read` (400, the body could not be read), `stale` (400, older than the replay
+    /// window), `inbox_unavailable` (503, feature
     /// `inbox`), `internal` (500).
     ///
     /// ```
@@ -94,6 +117,7 @@ impl ReceiveError {
             ReceiveError::Unauthorized(_) => "unauthorized",
             ReceiveError::BadRequest(_) => "bad_request",
             ReceiveError::BodyRead(_) => "body_read",
+            ReceiveError::Stale { .. } => "stale",
             #[cfg(feature = "inbox")]
             ReceiveError::Inbox(_) => "inbox_unavailable",
             ReceiveError::Internal(_) => "internal",
@@ -107,7 +131,9 @@ impl ReceiveError {
             ReceiveError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ReceiveError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ReceiveError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ReceiveError::BadRequest(_) | ReceiveError::BodyRead(_) => StatusCode::BAD_REQUEST,
+            ReceiveError::BadRequest(_)
+            | ReceiveError::BodyRead(_)
+            | ReceiveError::Stale { .. } => StatusCode::BAD_REQUEST,
             ReceiveError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             #[cfg(feature = "inbox")]
             ReceiveError::Inbox(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -123,6 +149,22 @@ impl fmt::Display for ContentType<'_> {
         match self.0 {
             Some(content_type) => write!(f, "unsupported Content-Type `{content_type}`"),
             None => f.write_str("missing Content-Type"),
+        }
+    }
+}
+
+/// A stale delivery's age, to the second: `1year 2months 3days old`, or `not a time`.
+struct Age(Option<std::time::Duration>);
+
+impl fmt::Display for Age {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(age) => write!(
+                f,
+                "{} old",
+                humantime::format_duration(std::time::Duration::from_secs(age.as_secs()))
+            ),
+            None => f.write_str("not a time"),
         }
     }
 }

@@ -6,8 +6,10 @@
 mod checks;
 mod error;
 mod endpoint;
+mod replay;
 mod reply;
 
 pub use endpoint::{DEFAULT_MAX_BODY_BYTES, Receiver};
 pub use error::ReceiveError;
+pub use replay::DEFAULT_REPLAY_WINDOW;
 pub use reply::Reply;

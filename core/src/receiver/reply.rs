@@ -23,6 +23,7 @@ use crate::observe::observe_reply;
 /// # let headers = [("Content-Type", "application/json"), ("X-Postal-Signature-256", include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json.sig256")).trim())];
 /// let dispatcher = Dispatcher::builder().without_registered_handlers().on(|_: &MessageBounced| {}).build()?;
 /// let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key)?);
+/// # let receiver = receiver.with_replay_window(None); // the captured sample dates from 2024
 /// let reply = receiver.receive_blocking(&headers, body);
 /// // Answer Postal with the status and body; the report says what ran.
 /// assert_eq!((reply.status(), reply.body()), (StatusCode::OK, "ok: 1 handler(s) ran"));
@@ -112,6 +113,10 @@ impl Reply {
             Outcome::Report(report) => (Some(report.event()), report.uuid()),
             #[cfg(feature = "inbox")]
             Outcome::Stored(_, meta) => (Some(meta.event()), meta.uuid()),
+            // Verified, so its event and uuid are Postal's own and safe to log.
+            Outcome::Refused(ReceiveError::Stale { event, uuid, .. }) => {
+                (Some(event.as_str()), Some(uuid.as_str()))
+            }
             Outcome::Refused(_) => (None, None),
         }
     }

@@ -31,37 +31,71 @@ pub fn sample_event<E: EventType>() -> E {
     }
 }
 
-/// The sample body of event type `E` with a uuid no other call returns (so that the
-/// dispatcher's deduplication runs its handlers each time), and that uuid.
+/// The sample body of event type `E` as if Postal queued it just now: a uuid no other
+/// call returns (so that the dispatcher's deduplication runs its handlers each time), and
+/// the current time as the envelope `timestamp` (so that it is inside any
+/// [replay window](crate::Receiver::with_replay_window)); with that uuid.
 ///
 /// ```
 /// use postal_hooks::events::MessageSent;
-/// use postal_hooks::testing;
+/// use postal_hooks::{Envelope, testing};
+/// use std::time::{Duration, SystemTime};
 ///
 /// let (first, uuid) = testing::fresh_sample::<MessageSent>();
 /// let (second, other) = testing::fresh_sample::<MessageSent>();
 /// assert_ne!(uuid, other);
-/// assert!(String::from_utf8(first).unwrap().contains(&uuid));
+/// let envelope = Envelope::parse(&first).unwrap();
+/// assert_eq!(envelope.uuid(), uuid);
+/// let queued = envelope.timestamp().to_system_time().unwrap();
+/// assert!(SystemTime::now().duration_since(queued).unwrap() < Duration::from_secs(60));
 /// # let _ = second;
 /// ```
 pub fn fresh_sample<E: EventType>() -> (Vec<u8>, String) {
+    fresh(sample(E::NAME).unwrap_or_default())
+}
+
+/// `body` (a Postal webhook body, such as one of [`SAMPLES`](super::SAMPLES)) as if Postal
+/// queued it just now: a uuid no other call returns, and the current time as the envelope
+/// `timestamp`; with that uuid. The rest of the bytes are kept as they are (a body that
+/// is not a Postal webhook keeps its own uuid, if any).
+///
+/// ```
+/// use postal_hooks::{Envelope, testing};
+///
+/// for (name, captured) in testing::SAMPLES {
+///     let (body, uuid) = testing::fresh(captured);
+///     let envelope = Envelope::parse(&body).unwrap();
+///     assert_eq!((envelope.event().name(), envelope.uuid()), (name, uuid.as_str()));
+/// }
+/// ```
+pub fn fresh(body: &[u8]) -> (Vec<u8>, String) {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let body = sample(E::NAME).unwrap_or_default();
-    let text = String::from_utf8_lossy(body);
-    let nanos = SystemTime::now()
+    let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.subsec_nanos());
+        .unwrap_or_default();
     let uuid = format!(
-        "test-{:x}-{nanos:x}-{}",
+        "test-{:x}-{:x}-{}",
         std::process::id(),
+        now.subsec_nanos(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     );
-    let old = Envelope::parse(body)
-        .map(|envelope| envelope.uuid().to_owned())
-        .unwrap_or_default();
-    let fresh = text.replace(
-        &format!("\"uuid\":\"{old}\""),
-        &format!("\"uuid\":\"{uuid}\""),
-    );
-    (fresh.into_bytes(), uuid)
+    let old_uuid = Envelope::parse(body)
+        .ok()
+        .map(|envelope| envelope.uuid().to_owned());
+    let mut text = String::from_utf8_lossy(body).into_owned();
+    if let Some(old) = old_uuid {
+        text = text.replace(
+            &format!("\"uuid\":\"{old}\""),
+            &format!("\"uuid\":\"{uuid}\""),
+        );
+    }
+    // The envelope's keys come in Postal's order (event, timestamp, payload, uuid), so
+    // the first `"timestamp":` is the envelope's, before any in the payload.
+    let key = "\"timestamp\":";
+    if let Some(start) = text.find(key).map(|at| at + key.len())
+        && let Some(length) = text.get(start..).and_then(|rest| rest.find(','))
+    {
+        text.replace_range(start..start + length, &format!("{:.6}", now.as_secs_f64()));
+    }
+    (text.into_bytes(), uuid)
 }

@@ -25,8 +25,9 @@ pub const SERVER_EXAMPLES: [&str; 4] = [
 ];
 
 /// `command` (an example, or a shell that runs one) with the test key, the address
-/// `127.0.0.1:port`, and the settings `envs`; every other `POSTAL_HOOKS_*` setting, and
-/// `RUST_LOG`, unset.
+/// `127.0.0.1:port`, no replay window (the tests send Postal's captured 2024 bodies), and
+/// the settings `envs`, which may override those; every other `POSTAL_HOOKS_*` setting,
+/// and `RUST_LOG`, unset.
 pub fn server_command(mut command: Command, port: u16, envs: &[(&str, String)]) -> Command {
     let key = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -40,6 +41,7 @@ pub fn server_command(mut command: Command, port: u16, envs: &[(&str, String)]) 
     command
         .env("POSTAL_PUBLIC_KEY", format!("@{key}"))
         .env("POSTAL_HOOKS_ADDR", format!("127.0.0.1:{port}"))
+        .env("POSTAL_HOOKS_REPLAY_WINDOW", "off")
         .envs(envs.iter().map(|(name, value)| (*name, value)));
     command
 }

@@ -157,9 +157,9 @@ fn ms(duration: Duration) -> f64 {
 /// `count` MessageSent bodies with fresh uuids, signed with the test key.
 fn sign(count: usize) -> Vec<Delivery> {
     let signer = Signer::test_key();
-    let sample = String::from_utf8(testing::sample("MessageSent").unwrap().to_vec()).unwrap();
-    let old: serde_json::Value = serde_json::from_str(&sample).unwrap();
-    let old = old["uuid"].as_str().unwrap().to_owned();
+    // Postal's sample as queued now (inside the server's replay window).
+    let (sample, old) = testing::fresh(testing::sample("MessageSent").unwrap());
+    let sample = String::from_utf8(sample).unwrap();
     let run = postal_hooks::dedupe::ClaimToken::random();
     (0..count)
         .map(|index| {

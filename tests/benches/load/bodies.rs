@@ -6,9 +6,6 @@ use std::path::PathBuf;
 use postal_hooks::dedupe::ClaimToken;
 use postal_hooks::testing::{self, Signer};
 
-/// The sample's envelope uuid, replaced by a fresh one per body.
-const SAMPLE_UUID: &str = "0b6e3a8c-2f41-4d7a-8e55-9c1d3b7a6f20";
-
 /// A wrk script on disk, removed when dropped.
 pub struct Script {
     pub path: PathBuf,
@@ -24,12 +21,15 @@ impl Drop for Script {
 /// with `Connection: close` when `close`.
 pub fn script(count: usize, close: bool) -> Script {
     let signer = Signer::test_key();
-    let sample = String::from_utf8(testing::sample("MessageSent").unwrap().to_vec()).unwrap();
+    // Postal's sample as queued now (inside the server's replay window); its uuid is
+    // replaced by a fresh one per body.
+    let (sample, sample_uuid) = testing::fresh(testing::sample("MessageSent").unwrap());
+    let sample = String::from_utf8(sample).unwrap();
     // Random: uuids never repeat between runs, even runs sharing a Redis.
     let run = ClaimToken::random().as_str().to_owned();
     let mut lua = String::from("local entries = {\n");
     for index in 0..count {
-        let body = sample.replace(SAMPLE_UUID, &format!("load-{run}-{index}"));
+        let body = sample.replace(&sample_uuid, &format!("load-{run}-{index}"));
         let mut headers = signer.sign(body.as_bytes()).headers();
         if close {
             headers.push(("Connection", "close".to_owned()));

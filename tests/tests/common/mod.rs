@@ -194,5 +194,8 @@ pub fn counting_receiver(
         })
         .build()
         .unwrap();
-    (postal_hooks::Receiver::new(dispatcher, verifier), runs)
+    (
+        postal_hooks::Receiver::new(dispatcher, verifier).with_replay_window(None),
+        runs,
+    )
 }

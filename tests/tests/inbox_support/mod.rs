@@ -247,7 +247,9 @@ pub async fn bounded(inbox: Inbox) {
         .allow_no_handlers()
         .build()
         .unwrap();
-    let receiver = Receiver::new(dispatcher, signer.verifier()).with_inbox(inbox.clone());
+    let receiver = Receiver::new(dispatcher, signer.verifier())
+        .with_replay_window(None)
+        .with_inbox(inbox.clone());
     for n in 0..2 {
         let body = body(&uuid("bounded", n));
         let reply = receiver.receive(&signer.sign(&body).headers(), &body).await;
@@ -375,6 +377,7 @@ pub async fn inspected_from_the_store<F: Future<Output = Inbox>>(
         .build()
         .unwrap();
     let receiver = Receiver::new(dispatcher.clone(), signer.verifier())
+        .with_replay_window(None)
         .with_inbox(inbox.clone())
         .with_inspector(&inspector);
     let router = inspector.router();
@@ -428,6 +431,7 @@ pub async fn inspected_from_the_store<F: Future<Output = Inbox>>(
         .build()
         .unwrap();
     let _receiver = Receiver::new(dispatcher.clone(), signer.verifier())
+        .with_replay_window(None)
         .with_inbox(inbox.clone())
         .with_inspector(&inspector);
     let router = inspector.router();

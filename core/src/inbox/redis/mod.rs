@@ -85,8 +85,8 @@ impl RedisBackend {
         {
             return Err(unavailable(error));
         }
-        // Done records live as long as a delivery may still be retried, and an hour more
-        // for Postal's own retries of a delivery already finished; a dead letter's, as long
+        // Done records live as long as a delivery may still be retried, and the dedupe
+        // retention more for Postal's own retries of a delivery already finished; a dead letter's, as long
         // as the dead letter (the scripts `PERSIST` them).
         let retention = settings.retry_max_age.saturating_add(DEFAULT_RETENTION);
         let store = RedisStore::new(url)
