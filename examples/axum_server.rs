@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Settings: `POSTAL_PUBLIC_KEY` (PEM, JWKS document or DNS record value, inline or
-//! `@path`; required), `POSTAL_HOOKS_ADDR` (default `127.0.0.1:3000`), `POSTAL_ALLOW_SHA1=1`, `POSTAL_HOOKS_REPLAY_WINDOW`,
+//! `@path`; required), `POSTAL_HOOKS_ADDR` (default `127.0.0.1:3000`), `POSTAL_ALLOW_SHA1=1`, `POSTAL_HOOKS_REPLAY_WINDOW`, `POSTAL_HOOKS_MAX_BODY_BYTES`,
 //! `POSTAL_HOOKS_REDIS_URL` (idempotency records shared by replicas; in memory otherwise),
 //! `POSTAL_HOOKS_INBOX` (a directory, or `redis`: answer once stored, run the handlers in
 //! background workers) with `POSTAL_HOOKS_RETRY_BACKOFF`, `POSTAL_HOOKS_RETRY_MAX_AGE`,

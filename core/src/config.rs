@@ -23,7 +23,10 @@ use crate::verify::{KeyError, Verifier, WHERE_TO_GET_THE_KEY};
 /// ```
 pub const ADDR_VAR: &str = "POSTAL_HOOKS_ADDR";
 
-/// Postal's public key: PEM, a JWKS document or the DNS record, inline or as `@path`.
+/// Postal's public key: PEM, a JWKS document or the DNS record, inline or as `@path`; or
+/// Postal's JWKS URL, `https://<postal host>/.well-known/jwks.json`, fetched at startup
+/// and again when a request names an unknown KID (feature `jwks`; see
+/// [`Verifier::from_jwks_url`](crate::Verifier::from_jwks_url)).
 ///
 /// ```
 /// use postal_hooks::config::{Config, PUBLIC_KEY_VAR};
@@ -35,6 +38,13 @@ pub const ADDR_VAR: &str = "POSTAL_HOOKS_ADDR";
 /// # Ok::<(), postal_hooks::config::ConfigError>(())
 /// ```
 pub const PUBLIC_KEY_VAR: &str = "POSTAL_PUBLIC_KEY";
+
+/// With `POSTAL_PUBLIC_KEY` set to a JWKS URL: the shortest time between two fetches
+/// that an unknown KID triggers, humantime. Default `30s`.
+pub const JWKS_MIN_REFRESH_VAR: &str = "POSTAL_HOOKS_JWKS_MIN_REFRESH";
+
+/// How long the JWKS URL's key set may stay unrefreshed at least, by default: 30 s.
+pub const DEFAULT_JWKS_MIN_REFRESH: Duration = Duration::from_secs(30);
 
 /// `1` to accept legacy SHA-1-only signatures (Postal before 3.2).
 ///
@@ -148,6 +158,24 @@ pub const INBOX_PREFIX_VAR: &str = "POSTAL_HOOKS_INBOX_PREFIX";
 /// ```
 pub const REPLAY_WINDOW_VAR: &str = "POSTAL_HOOKS_REPLAY_WINDOW";
 
+/// The largest request body accepted, in bytes (`413` above it). Default 1 MiB
+/// ([`DEFAULT_MAX_BODY_BYTES`](crate::DEFAULT_MAX_BODY_BYTES)); Postal's bodies are a few
+/// KiB.
+///
+/// ```
+/// use postal_hooks::config::{Config, MAX_BODY_BYTES_VAR, PUBLIC_KEY_VAR};
+///
+/// # let key = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+/// let config = Config::from_lookup(|name| match name {
+///     PUBLIC_KEY_VAR => Some(key.into()),
+///     MAX_BODY_BYTES_VAR => Some("65536".into()),
+///     _ => None,
+/// })?;
+/// assert_eq!(config.max_body_bytes, 64 * 1024);
+/// # Ok::<(), postal_hooks::config::ConfigError>(())
+/// ```
+pub const MAX_BODY_BYTES_VAR: &str = "POSTAL_HOOKS_MAX_BODY_BYTES";
+
 /// The default listen address.
 ///
 /// ```
@@ -166,9 +194,11 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 /// | variable | meaning |
 /// |---|---|
 /// | `POSTAL_HOOKS_ADDR` | listen address, default `127.0.0.1:3000` |
-/// | `POSTAL_PUBLIC_KEY` | Postal's public key: PEM, JWKS document or DNS record value, inline or `@path/to/file` (required) |
+/// | `POSTAL_PUBLIC_KEY` | Postal's public key: PEM, JWKS document or DNS record value, inline or `@path/to/file`; or the JWKS URL `https://<postal host>/.well-known/jwks.json` (feature `jwks`) (required) |
+/// | `POSTAL_HOOKS_JWKS_MIN_REFRESH` | with a JWKS URL: the shortest time between two fetches an unknown KID triggers, humantime, default `30s` |
 /// | `POSTAL_ALLOW_SHA1` | `1` to accept SHA-1-only signatures from Postal before 3.2 |
 /// | `POSTAL_HOOKS_REPLAY_WINDOW` | how old a delivery's signed `timestamp` may be, humantime, default `12h`; `off` for no limit |
+/// | `POSTAL_HOOKS_MAX_BODY_BYTES` | the largest body accepted, in bytes, default 1048576 (1 MiB) |
 /// | `POSTAL_HOOKS_REDIS_URL` | Redis for idempotency records shared by replicas (feature `redis`; in memory when unset) |
 /// | `POSTAL_HOOKS_INBOX` | unset: handlers run inline; a directory: the embedded durable inbox there; `redis`: the inbox in `POSTAL_HOOKS_REDIS_URL` (feature `inbox`) |
 /// | `POSTAL_HOOKS_RETRY_BACKOFF` | the inbox's first retry delay, humantime, default `1s` (doubling, with jitter, up to 10 min) |
@@ -199,6 +229,8 @@ pub struct Config {
     pub verifier: Verifier,
     /// How old a delivery's signed `timestamp` may be (`None`: no limit).
     pub replay_window: Option<Duration>,
+    /// The largest body accepted, in bytes.
+    pub max_body_bytes: usize,
     /// Where to keep idempotency records, if not in memory.
     pub redis_url: Option<String>,
     /// Where the inbox lives, if deliveries are stored before their handlers run.
@@ -268,9 +300,6 @@ impl Config {
                 });
             }
         };
-        let verifier = Verifier::from_key_text(&key_text)
-            .map_err(ConfigError::Key)?
-            .allow_sha1(allow_sha1);
         let redis_url = lookup(REDIS_URL_VAR)
             .map(|url| url.trim().to_owned())
             .filter(|url| !url.is_empty());
@@ -303,9 +332,19 @@ impl Config {
             }
             _ => Some(crate::DEFAULT_REPLAY_WINDOW),
         };
+        let min_refresh = duration(JWKS_MIN_REFRESH_VAR, DEFAULT_JWKS_MIN_REFRESH)?;
+        let verifier = key_verifier(&key_text, min_refresh)?.allow_sha1(allow_sha1);
         let retry_backoff = duration(RETRY_BACKOFF_VAR, DEFAULT_RETRY_BACKOFF)?;
         let retry_max_age = duration(RETRY_MAX_AGE_VAR, DEFAULT_RETRY_MAX_AGE)?;
         let inbox_lease = duration(INBOX_LEASE_VAR, DEFAULT_INBOX_LEASE)?;
+        let max_body_bytes = match lookup(MAX_BODY_BYTES_VAR) {
+            None => crate::DEFAULT_MAX_BODY_BYTES,
+            Some(text) if text.trim().is_empty() => crate::DEFAULT_MAX_BODY_BYTES,
+            Some(text) => match text.trim().parse::<usize>() {
+                Ok(bytes) if bytes > 0 => bytes,
+                _ => return Err(ConfigError::MaxBodyBytes { value: text }),
+            },
+        };
         let workers = match lookup(WORKERS_VAR) {
             None => DEFAULT_WORKERS,
             Some(text) => match text.trim().parse::<usize>() {
@@ -317,6 +356,7 @@ impl Config {
             addr,
             verifier,
             replay_window,
+            max_body_bytes,
             redis_url,
             inbox,
             retry_backoff,
@@ -326,6 +366,29 @@ impl Config {
             inbox_prefix: lookup(INBOX_PREFIX_VAR)
                 .map(|prefix| prefix.trim().to_owned())
                 .filter(|prefix| !prefix.is_empty()),
+        })
+    }
+}
+
+/// The verifier for `POSTAL_PUBLIC_KEY`'s value: a JWKS URL is fetched (feature `jwks`).
+fn key_verifier(key_text: &str, min_refresh: Duration) -> Result<Verifier, ConfigError> {
+    let trimmed = key_text.trim();
+    let is_url = ["https://", "http://"].iter().any(|scheme| {
+        trimmed
+            .get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    });
+    if !is_url {
+        return Verifier::from_key_text(key_text).map_err(ConfigError::Key);
+    }
+    #[cfg(feature = "jwks")]
+    return Verifier::from_jwks_url(trimmed, crate::verify::DEFAULT_JWKS_TIMEOUT, min_refresh)
+        .map_err(ConfigError::Key);
+    #[cfg(not(feature = "jwks"))]
+    {
+        let _ = min_refresh;
+        Err(ConfigError::JwksUrlNeedsFeature {
+            url: trimmed.to_owned(),
         })
     }
 }
@@ -362,6 +425,16 @@ pub enum ConfigError {
         path: String,
         /// Why it cannot be read: the `std::io::Error`.
         source: SharedError,
+    },
+    /// `POSTAL_PUBLIC_KEY` is a URL, but this build lacks the `jwks` feature that fetches
+    /// it.
+    #[error(
+        "{PUBLIC_KEY_VAR}={url:?} is a URL, but postal-hooks was built without its `jwks` feature, which fetches it: add it to the postal-hooks dependency (features = [\"jwks\"]), or paste the document's content instead",
+        PUBLIC_KEY_VAR = PUBLIC_KEY_VAR
+    )]
+    JwksUrlNeedsFeature {
+        /// The URL given.
+        url: String,
     },
     /// `POSTAL_PUBLIC_KEY` holds no usable key.
     #[error("{PUBLIC_KEY_VAR}: {0}", PUBLIC_KEY_VAR = PUBLIC_KEY_VAR)]
@@ -403,6 +476,15 @@ pub enum ConfigError {
         value: String,
         /// humantime's reason.
         source: SharedError,
+    },
+    /// `POSTAL_HOOKS_MAX_BODY_BYTES` is not a positive whole number of bytes.
+    #[error(
+        "{MAX_BODY_BYTES_VAR}={value:?} is not a number of bytes (1 or more, such as 1048576)",
+        MAX_BODY_BYTES_VAR = MAX_BODY_BYTES_VAR
+    )]
+    MaxBodyBytes {
+        /// The value given.
+        value: String,
     },
     /// `POSTAL_HOOKS_WORKERS` is not a positive whole number.
     #[error("{WORKERS_VAR}={value:?} is not a number of workers (1 or more)", WORKERS_VAR = WORKERS_VAR)]

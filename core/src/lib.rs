@@ -179,6 +179,7 @@ pub mod dedupe;
 mod adapters;
 // Cross-cutting.
 pub mod config;
+mod deploy;
 pub mod observe;
 #[cfg(feature = "inbox")]
 #[cfg_attr(docsrs, doc(cfg(feature = "inbox")))]
@@ -203,6 +204,7 @@ pub use adapters::axum;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use adapters::tower;
+pub use deploy::{DeployError, Deployment};
 pub use dispatch::{
     DispatchError, Dispatcher, DispatcherBuilder, HandlerRun, NotRun, Outcome, Report,
     default_dispatcher, dispatch,

@@ -126,6 +126,11 @@ impl Signer {
         let key = match label.as_str() {
             "RSA PRIVATE KEY" => RsaPrivateKey::from_pkcs1_der(&der).map_err(der_error)?,
             "PRIVATE KEY" => RsaPrivateKey::from_pkcs8_der(&der).map_err(der_error)?,
+            found @ ("PUBLIC KEY" | "RSA PUBLIC KEY") => {
+                return Err(KeyError::NotPrivate {
+                    found: found.to_owned(),
+                });
+            }
             other => {
                 return Err(KeyError::Pem(PemError::Label {
                     expected: "an RSA private key",

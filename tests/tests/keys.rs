@@ -156,7 +156,8 @@ ztJH0zyM0ZOYzuWo4YjgeKyXu1R42Gaja8dNmyTBHDbX6Kr6hVk3gn1xb/G1xg7u
         shared_text("test_vectors/test_signing.pub.pem")
     );
     let verifier = Verifier::from_key_text(&both).unwrap();
-    let kids: Vec<_> = verifier.keys().iter().map(PublicKey::kid).collect();
+    let keys = verifier.keys();
+    let kids: Vec<_> = keys.iter().map(PublicKey::kid).collect();
     assert_eq!(kids, [KID_1024, KID_2048]);
     for (dir, kid) in [("", KID_2048), ("rsa1024", KID_1024)] {
         let vector = &vectors(dir)[0];

@@ -6,6 +6,8 @@
 // Test code: a failed step must stop the test, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,21 +16,13 @@ use postal_hooks::config::{Config, PUBLIC_KEY_VAR, REPLAY_WINDOW_VAR};
 use postal_hooks::events::MessageSent;
 use postal_hooks::inbox::{Inbox, InboxSettings};
 use postal_hooks::testing::{self, Signer};
-use postal_hooks::{DEFAULT_REPLAY_WINDOW, Dispatcher, Envelope, ReceiveError, Receiver};
+use postal_hooks::{DEFAULT_REPLAY_WINDOW, Envelope, ReceiveError, Receiver};
 
 /// A receiver (default window) whose one handler counts its runs.
 fn counting() -> (Receiver, Arc<AtomicUsize>) {
-    let runs = Arc::new(AtomicUsize::new(0));
-    let seen = runs.clone();
-    let dispatcher = Dispatcher::builder()
-        .without_registered_handlers()
-        .on(move |_: &MessageSent| {
-            seen.fetch_add(1, Ordering::SeqCst);
-        })
-        .build()
-        .unwrap();
+    let (handlers, runs) = common::counting_handlers();
     (
-        Receiver::new(dispatcher, Signer::test_key().verifier()),
+        Receiver::new(handlers.build().unwrap(), Signer::test_key().verifier()),
         runs,
     )
 }

@@ -88,7 +88,8 @@ where
             .await
             .map_err(refuse)?;
         receiver
-            .verify_and_parse(&parts.headers, &bytes)
+            .verify_and_parse_refreshing(&parts.headers, &bytes)
+            .await
             .map(VerifiedWebhook)
             .map_err(refuse)
     }

@@ -72,6 +72,16 @@ impl DispatcherBuilder {
         self
     }
 
+    /// The idempotency store chosen on this builder, said in a few words; `None` for the
+    /// default (a fresh [`MemoryStore`]).
+    pub(crate) fn chosen_store(&self) -> Option<&'static str> {
+        match self.store {
+            StoreChoice::Memory => None,
+            StoreChoice::Given(_) => Some("the store given to idempotency_store"),
+            StoreChoice::Off => Some("none (without_dedupe)"),
+        }
+    }
+
     /// Runs every handler on every delivery, retries included: no idempotency store. For
     /// handlers that are all naturally idempotent.
     pub fn without_dedupe(mut self) -> Self {

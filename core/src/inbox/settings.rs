@@ -7,6 +7,7 @@ pub use crate::config::{
     DEFAULT_INBOX_LEASE as DEFAULT_LEASE, DEFAULT_RETRY_BACKOFF, DEFAULT_RETRY_MAX_AGE,
     DEFAULT_WORKERS,
 };
+use crate::dedupe::DEFAULT_RETENTION;
 
 /// The longest retry delay: 10 minutes. The delay doubles per attempt up to this.
 pub const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(10 * 60);
@@ -42,6 +43,7 @@ pub struct InboxSettings {
     pub(crate) max_entries: u64,
     pub(crate) max_bytes: u64,
     pub(crate) key_prefix: String,
+    pub(crate) done_retention: Duration,
 }
 
 impl Default for InboxSettings {
@@ -54,6 +56,7 @@ impl Default for InboxSettings {
             max_entries: DEFAULT_MAX_ENTRIES,
             max_bytes: DEFAULT_MAX_BYTES,
             key_prefix: DEFAULT_KEY_PREFIX.to_owned(),
+            done_retention: DEFAULT_RETENTION,
         }
     }
 }
@@ -114,6 +117,21 @@ impl InboxSettings {
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.key_prefix = prefix.into();
         self
+    }
+
+    /// How long a handled delivery's uuid is remembered after it finished (default 12
+    /// hours, [`DEFAULT_RETENTION`]), so that a Postal retry or a replay of it runs
+    /// nothing again. Keep it at least the receiver's
+    /// [replay window](crate::Receiver::with_replay_window).
+    #[must_use]
+    pub fn done_retention(mut self, retention: Duration) -> Self {
+        self.done_retention = retention;
+        self
+    }
+
+    /// How long a handled delivery's uuid is remembered.
+    pub fn get_done_retention(&self) -> Duration {
+        self.done_retention
     }
 
     /// The first retry delay.

@@ -15,7 +15,7 @@ use crate::dispatch::{Dispatcher, block_on};
 use crate::headers::Headers;
 use crate::observe::observe_reply;
 use crate::parse::Envelope;
-use crate::verify::Verifier;
+use crate::verify::{Verifier, VerifyError};
 
 /// The default body limit: 1 MiB (Postal's bodies are a few KiB).
 ///
@@ -348,7 +348,7 @@ impl Receiver {
 
     /// The reply to one request, not observed yet.
     async fn answer(&self, headers: &impl Headers, body: &[u8]) -> Reply {
-        let envelope = match self.verify_and_parse(headers, body) {
+        let envelope = match self.verify_and_parse_refreshing(headers, body).await {
             Ok(envelope) => envelope,
             Err(error) => return Reply::refused(error),
         };
@@ -410,6 +410,33 @@ impl Receiver {
         check_method(method)?;
         check_length(self.inner.max_body_bytes, content_length)?;
         check_content_type(headers)
+    }
+
+    /// [`verify_and_parse`](Self::verify_and_parse), and when the request names a KID the
+    /// key set lacks and the keys come from Postal's JWKS URL
+    /// ([`Verifier::from_jwks_url`]), fetches them again (at most once per refresh
+    /// interval) and verifies once more: how a key rotated on Postal's side is accepted
+    /// without a restart. [`receive`](Self::receive) and the adapters' extractors use it.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_and_parse`](Self::verify_and_parse).
+    pub async fn verify_and_parse_refreshing(
+        &self,
+        headers: &impl Headers,
+        body: &[u8],
+    ) -> Result<Envelope, ReceiveError> {
+        match self.verify_and_parse(headers, body) {
+            Err(ReceiveError::Unauthorized(VerifyError::UnknownKid { .. }))
+                if self.inner.verifier.jwks_url().is_some() =>
+            {
+                // Changed or not (another request's refresh may have landed meanwhile),
+                // the KID is looked up again; the RSA check runs only once it is known.
+                self.inner.verifier.refresh_keys().await;
+                self.verify_and_parse(headers, body)
+            }
+            result => result,
+        }
     }
 
     /// Checks limits, content type and signature, then parses and checks the

@@ -73,6 +73,8 @@ pub const MAX_KEY_BITS: usize = 8192;
 pub struct PublicKey {
     kid: String,
     bits: usize,
+    /// The DER `RSAPublicKey` (PKCS#1), for [`to_pem`](Self::to_pem).
+    pkcs1: std::sync::Arc<[u8]>,
     pub(crate) sha256: ParsedPublicKey,
     pub(crate) sha1: ParsedPublicKey,
 }
@@ -99,6 +101,7 @@ impl PublicKey {
         Ok(PublicKey {
             kid: kid_of(der),
             bits,
+            pkcs1: der.into(),
             sha256: parse(&RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY)?,
             sha1: parse(&RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY)?,
         })
@@ -275,6 +278,40 @@ impl PublicKey {
     /// DER PKCS#1 `RSAPublicKey`.
     pub fn kid(&self) -> &str {
         &self.kid
+    }
+
+    /// The key as PEM: a `-----BEGIN PUBLIC KEY-----` block (SubjectPublicKeyInfo, RFC
+    /// 7468 §13), what `openssl rsa -pubout` writes and [`from_pem`](Self::from_pem) reads.
+    ///
+    /// ```
+    /// use postal_hooks::PublicKey;
+    ///
+    /// # let jwks = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/jwks.json"));
+    /// # let pem = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/keys/test_signing.pub.pem"));
+    /// let key = PublicKey::from_jwks(jwks)?.remove(0); // e.g. fetched from Postal
+    /// assert!(key.to_pem().starts_with("-----BEGIN PUBLIC KEY-----\n"));
+    /// assert_eq!(key.to_pem().trim(), pem.trim());
+    /// assert_eq!(PublicKey::from_pem(&key.to_pem())?, key);
+    /// # Ok::<(), postal_hooks::KeyError>(())
+    /// ```
+    pub fn to_pem(&self) -> String {
+        let spki = SubjectPublicKeyInfoRef {
+            algorithm: spki::AlgorithmIdentifierRef {
+                oid: pkcs1::ALGORITHM_OID,
+                parameters: Some(der::asn1::AnyRef::NULL),
+            },
+            subject_public_key: match der::asn1::BitStringRef::from_bytes(&self.pkcs1) {
+                Ok(bits) => bits,
+                // Any byte string is a whole-octet bit string.
+                Err(_) => return String::new(),
+            },
+        };
+        spki.to_der()
+            .ok()
+            .and_then(|der| {
+                pem_rfc7468::encode_string("PUBLIC KEY", pem_rfc7468::LineEnding::LF, &der).ok()
+            })
+            .unwrap_or_default()
     }
 
     /// The modulus size in bits (1024 for keys from Postal's installer).

@@ -30,6 +30,16 @@ pub enum KeyError {
         where_to = WHERE_TO_GET_THE_KEY
     )]
     NotRecognised,
+    /// A public key where a private key is needed: signing (the test
+    /// [`Signer`](crate::testing::Signer), `postal-hooks send --key`) needs Postal's
+    /// private `signing.key`.
+    #[error(
+        "this is a public key (`{found}`); signing needs the private key, such as Postal's signing.key (`-----BEGIN RSA PRIVATE KEY-----`)"
+    )]
+    NotPrivate {
+        /// The PEM label found.
+        found: String,
+    },
     /// A PEM block that cannot be read, or of the wrong kind (RFC 7468).
     #[error("invalid PEM public key: {0}")]
     Pem(#[source] PemError),
@@ -65,6 +75,43 @@ pub enum KeyError {
     /// A DNS record that cannot be used.
     #[error("invalid DNS key record: {0}")]
     DnsRecord(#[source] DnsRecordError),
+    /// Postal's JWKS URL could not be fetched, or did not hold a usable key set (feature
+    /// `jwks`; see [`Verifier::from_jwks_url`](crate::Verifier::from_jwks_url)).
+    #[error("cannot fetch Postal's keys from {url}: {cause}")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        #[source]
+        cause: FetchError,
+    },
+}
+
+/// Why Postal's JWKS URL gave no key set ([`KeyError::Fetch`]).
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// Not a URL at all.
+    #[error("not a usable URL: {0}")]
+    Url(#[source] SharedError),
+    /// Not an `https://` URL with a host.
+    #[error("not an https:// URL with a host")]
+    NotHttps,
+    /// `http://` to a host that is not loopback: keys must not travel in clear text.
+    #[error("plain http:// is allowed only for a loopback host (local testing); use https://")]
+    PlainHttp,
+    /// The request failed: DNS, connection, TLS, or the timeout.
+    #[error("{0}")]
+    Request(#[source] SharedError),
+    /// The server answered with a status other than 2xx.
+    #[error("the server answered HTTP {status}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The document holds no usable key.
+    #[error("{0}")]
+    Document(#[source] Box<KeyError>),
 }
 
 /// What is wrong with a PEM block ([`KeyError::Pem`]).
@@ -161,4 +208,11 @@ pub enum DnsRecordError {
     Base64(#[source] base64::DecodeError),
 }
 
-crate::error_report::debug_as_report!(KeyError, PemError, DerError, JwksError, DnsRecordError);
+crate::error_report::debug_as_report!(
+    KeyError,
+    PemError,
+    DerError,
+    JwksError,
+    DnsRecordError,
+    FetchError
+);

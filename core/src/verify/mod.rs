@@ -5,6 +5,8 @@ mod error;
 mod key;
 mod key_error;
 mod pem;
+#[cfg(feature = "jwks")]
+mod remote;
 mod reserialised;
 
 use std::sync::Arc;
@@ -13,12 +15,15 @@ use base64::DecodeSliceError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+pub use crate::config::DEFAULT_JWKS_MIN_REFRESH;
 pub use error::VerifyError;
 pub(crate) use error::WHERE_TO_GET_THE_KEY;
 pub use key::{MAX_KEY_BITS, MIN_KEY_BITS, PublicKey};
-pub use key_error::{DerError, DnsRecordError, JwksError, KeyError, PemError};
+pub use key_error::{DerError, DnsRecordError, FetchError, JwksError, KeyError, PemError};
 #[cfg(feature = "testing")]
 pub(crate) use pem::decode as decode_pem;
+#[cfg(feature = "jwks")]
+pub use remote::DEFAULT_JWKS_TIMEOUT;
 
 use crate::headers::Headers;
 use crate::shared_error::excerpt;
@@ -33,7 +38,8 @@ use crate::shared_error::excerpt;
 /// # let signature = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/MessageBounced.json.sig256")).trim();
 /// let verifier = Verifier::from_key_text(key)?;
 /// // E.g. a test client, or headers taken from a framework that needs the names.
-/// let headers = [(SIGNATURE_256, signature), (SIGNATURE_KID, verifier.keys()[0].kid())];
+/// let keys = verifier.keys();
+/// let headers = [(SIGNATURE_256, signature), (SIGNATURE_KID, keys[0].kid())];
 /// assert!(matches!(verifier.verify(&headers, body)?, Verified::Sha256 { .. }));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -96,9 +102,18 @@ pub struct Verifier {
 }
 
 struct Inner {
-    keys: Vec<PublicKey>,
+    keys: Keys,
     allow_sha1: bool,
     insecure: bool,
+}
+
+/// Where the trusted keys come from.
+enum Keys {
+    /// Given once.
+    Fixed(Arc<[PublicKey]>),
+    /// Fetched from Postal's JWKS URL, and fetched again on an unknown KID.
+    #[cfg(feature = "jwks")]
+    Remote(Arc<remote::Remote>),
 }
 
 /// Which check let a request through.
@@ -148,7 +163,7 @@ impl Verifier {
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
-                keys,
+                keys: Keys::Fixed(keys.into()),
                 allow_sha1: false,
                 insecure: false,
             }),
@@ -160,7 +175,7 @@ impl Verifier {
     pub(crate) fn from_keys_unchecked(keys: Vec<PublicKey>) -> Self {
         Verifier {
             inner: Arc::new(Inner {
-                keys,
+                keys: Keys::Fixed(keys.into()),
                 allow_sha1: false,
                 insecure: false,
             }),
@@ -177,12 +192,100 @@ impl Verifier {
         Self::new(PublicKey::parse_all(text)?)
     }
 
+    /// Trusts the keys served at Postal's JWKS URL,
+    /// `https://<postal host>/.well-known/jwks.json` (feature `jwks`). They are fetched
+    /// now, within `timeout` ([`DEFAULT_JWKS_TIMEOUT`], 10 s); then, when a request names
+    /// a KID the set lacks, fetched again, at most once per `min_refresh`
+    /// ([`DEFAULT_JWKS_MIN_REFRESH`], 30 s; `POSTAL_HOOKS_JWKS_MIN_REFRESH`), so a key
+    /// rotated on Postal's side is accepted without a restart. A failed refresh keeps the
+    /// last good set, and is logged. The request that triggered the refresh waits for it
+    /// (inside [`Receiver::receive`](crate::Receiver::receive)); later ones within the
+    /// interval are refused with 401, and Postal retries them.
+    ///
+    /// HTTPS goes through rustls with the Mozilla root certificates (`webpki-roots`).
+    /// Plain `http://` is allowed only to a loopback host, for local testing. The startup
+    /// fetch blocks the calling thread (call it before serving); redirects are not
+    /// followed.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Fetch`] naming the URL and the cause: not `https://`, the request
+    /// failed or timed out, a non-2xx status, or a document without a usable key.
+    ///
+    /// ```no_run
+    /// use postal_hooks::Verifier;
+    /// use postal_hooks::verify::{DEFAULT_JWKS_MIN_REFRESH, DEFAULT_JWKS_TIMEOUT};
+    ///
+    /// let verifier = Verifier::from_jwks_url(
+    ///     "https://postal.example.com/.well-known/jwks.json",
+    ///     DEFAULT_JWKS_TIMEOUT,
+    ///     DEFAULT_JWKS_MIN_REFRESH,
+    /// )?;
+    /// println!("trusting {}", verifier.keys()[0].kid());
+    /// # Ok::<(), postal_hooks::KeyError>(())
+    /// ```
+    #[cfg(feature = "jwks")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
+    pub fn from_jwks_url(
+        url: &str,
+        timeout: std::time::Duration,
+        min_refresh: std::time::Duration,
+    ) -> Result<Self, KeyError> {
+        let remote = remote::Remote::fetch(url, timeout, min_refresh)?;
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                keys: Keys::Remote(Arc::new(remote)),
+                allow_sha1: false,
+                insecure: false,
+            }),
+        })
+    }
+
+    /// The JWKS URL the keys come from, when they do ([`from_jwks_url`](Self::from_jwks_url)).
+    pub fn jwks_url(&self) -> Option<&str> {
+        match &self.inner.keys {
+            Keys::Fixed(_) => None,
+            #[cfg(feature = "jwks")]
+            Keys::Remote(remote) => Some(remote.url()),
+        }
+    }
+
+    /// How many times the JWKS URL was fetched, the startup fetch included (0 for keys
+    /// given otherwise).
+    pub fn jwks_fetches(&self) -> u64 {
+        match &self.inner.keys {
+            Keys::Fixed(_) => 0,
+            #[cfg(feature = "jwks")]
+            Keys::Remote(remote) => remote.fetches(),
+        }
+    }
+
+    /// The shortest time between two fetches of the JWKS URL, when the keys come from one.
+    pub fn jwks_min_refresh(&self) -> Option<std::time::Duration> {
+        match &self.inner.keys {
+            Keys::Fixed(_) => None,
+            #[cfg(feature = "jwks")]
+            Keys::Remote(remote) => Some(remote.min_refresh()),
+        }
+    }
+
+    /// After a request named an unknown KID: fetches the JWKS URL again if the keys come
+    /// from one and the refresh interval has passed; `true` when the key set changed (the
+    /// request is then worth verifying again).
+    pub(crate) async fn refresh_keys(&self) -> bool {
+        match &self.inner.keys {
+            Keys::Fixed(_) => false,
+            #[cfg(feature = "jwks")]
+            Keys::Remote(remote) => remote.refresh().await,
+        }
+    }
+
     /// **For local development only:** accepts every request, signed or not. Never deploy
     /// it: anyone could then forge a bounce and empty your mailing list.
     pub fn insecure_accept_unsigned() -> Self {
         Verifier {
             inner: Arc::new(Inner {
-                keys: Vec::new(),
+                keys: Keys::Fixed(Arc::new([])),
                 allow_sha1: true,
                 insecure: true,
             }),
@@ -195,16 +298,24 @@ impl Verifier {
         let inner = &self.inner;
         Verifier {
             inner: Arc::new(Inner {
-                keys: inner.keys.clone(),
+                keys: match &inner.keys {
+                    Keys::Fixed(keys) => Keys::Fixed(Arc::clone(keys)),
+                    #[cfg(feature = "jwks")]
+                    Keys::Remote(remote) => Keys::Remote(Arc::clone(remote)),
+                },
                 allow_sha1: allow,
                 insecure: inner.insecure,
             }),
         }
     }
 
-    /// The trusted keys.
-    pub fn keys(&self) -> &[PublicKey] {
-        &self.inner.keys
+    /// The trusted keys: for keys from a JWKS URL, the set as last fetched.
+    pub fn keys(&self) -> Arc<[PublicKey]> {
+        match &self.inner.keys {
+            Keys::Fixed(keys) => Arc::clone(keys),
+            #[cfg(feature = "jwks")]
+            Keys::Remote(remote) => remote.keys(),
+        }
     }
 
     /// Whether legacy SHA-1 signatures are accepted.
@@ -225,28 +336,45 @@ impl Verifier {
     /// unknown KID, a SHA-1-only request when SHA-1 is not allowed, or a mismatch (with a
     /// hint when the body looks re-serialised).
     pub fn verify(&self, headers: &impl Headers, body: &[u8]) -> Result<Verified, VerifyError> {
-        Ok(match self.check(headers, body)? {
-            Some((key, Algorithm::Sha256)) => Verified::Sha256 {
-                kid: key.kid().to_owned(),
-            },
-            Some((key, Algorithm::Sha1)) => Verified::Sha1 {
-                kid: key.kid().to_owned(),
-            },
-            None => Verified::Unverified,
+        self.with_keys(|keys| {
+            Ok(match self.check_with(keys, headers, body)? {
+                Some((key, Algorithm::Sha256)) => Verified::Sha256 {
+                    kid: key.kid().to_owned(),
+                },
+                Some((key, Algorithm::Sha1)) => Verified::Sha1 {
+                    kid: key.kid().to_owned(),
+                },
+                None => Verified::Unverified,
+            })
         })
     }
 
-    /// [`verify`](Self::verify) without allocating on success: the key that verified, and
-    /// how (`None` for an insecure verifier).
-    pub(crate) fn check(
+    /// [`verify`](Self::verify) without allocating on success.
+    pub(crate) fn check(&self, headers: &impl Headers, body: &[u8]) -> Result<(), VerifyError> {
+        self.with_keys(|keys| self.check_with(keys, headers, body).map(|_| ()))
+    }
+
+    /// Runs `f` with the current keys (borrowed when fixed; the set as last fetched
+    /// otherwise).
+    fn with_keys<R>(&self, f: impl FnOnce(&[PublicKey]) -> R) -> R {
+        match &self.inner.keys {
+            Keys::Fixed(keys) => f(keys),
+            #[cfg(feature = "jwks")]
+            Keys::Remote(remote) => f(&remote.keys()),
+        }
+    }
+
+    /// The key that verified, and how (`None` for an insecure verifier).
+    fn check_with<'k>(
         &self,
+        keys: &'k [PublicKey],
         headers: &impl Headers,
         body: &[u8],
-    ) -> Result<Option<(&PublicKey, Algorithm)>, VerifyError> {
+    ) -> Result<Option<(&'k PublicKey, Algorithm)>, VerifyError> {
         if self.inner.insecure {
             return Ok(None);
         }
-        let kid = self.requested_kid(headers)?;
+        let kid = requested_kid(keys, headers)?;
         // The SHA-256 signature decides whenever it is present: no downgrade to SHA-1.
         let (header, signature, algorithm) = match headers.header(SIGNATURE_256) {
             Some(signature) => (SIGNATURE_256, signature, Algorithm::Sha256),
@@ -274,7 +402,10 @@ impl Verifier {
                 })?;
         let signature = buffer.get(..length).unwrap_or_default();
         let mut keys_tried = 0;
-        for key in self.candidates(kid) {
+        let candidates = keys
+            .iter()
+            .filter(|key| kid.is_none_or(|kid| key.kid().eq_ignore_ascii_case(kid)));
+        for key in candidates {
             keys_tried += 1;
             let parsed = match algorithm {
                 Algorithm::Sha256 => &key.sha256,
@@ -290,44 +421,23 @@ impl Verifier {
             hint: reserialised::hint(body),
         })
     }
+}
 
-    /// The KID header, when present, checked against the configured keys.
-    fn requested_kid<'h>(&self, headers: &'h impl Headers) -> Result<Option<&'h str>, VerifyError> {
-        let Some(raw) = headers.header(SIGNATURE_KID) else {
-            return Ok(None);
-        };
-        let kid = std::str::from_utf8(raw.trim_ascii()).ok();
-        match kid {
-            Some(kid)
-                if self
-                    .inner
-                    .keys
-                    .iter()
-                    .any(|key| key.kid().eq_ignore_ascii_case(kid)) =>
-            {
-                Ok(Some(kid))
-            }
-            _ => Err(VerifyError::UnknownKid {
-                kid: excerpt(String::from_utf8_lossy(raw).trim()),
-                known: self
-                    .inner
-                    .keys
-                    .iter()
-                    .map(|key| key.kid().to_owned())
-                    .collect(),
-            }),
-        }
-    }
-
-    /// The keys to try: the one named by the KID header, or all of them in turn.
-    fn candidates<'s, 'k>(
-        &'s self,
-        kid: Option<&'k str>,
-    ) -> impl Iterator<Item = &'s PublicKey> + use<'s, 'k> {
-        self.inner
-            .keys
-            .iter()
-            .filter(move |key| kid.is_none_or(|kid| key.kid().eq_ignore_ascii_case(kid)))
+/// The KID header, when present, checked against `keys`.
+fn requested_kid<'h>(
+    keys: &[PublicKey],
+    headers: &'h impl Headers,
+) -> Result<Option<&'h str>, VerifyError> {
+    let Some(raw) = headers.header(SIGNATURE_KID) else {
+        return Ok(None);
+    };
+    let kid = std::str::from_utf8(raw.trim_ascii()).ok();
+    match kid {
+        Some(kid) if keys.iter().any(|key| key.kid().eq_ignore_ascii_case(kid)) => Ok(Some(kid)),
+        _ => Err(VerifyError::UnknownKid {
+            kid: excerpt(String::from_utf8_lossy(raw).trim()),
+            known: keys.iter().map(|key| key.kid().to_owned()).collect(),
+        }),
     }
 }
 
@@ -344,7 +454,8 @@ const MAX_SIGNATURE_BYTES: usize = 8192 / 8;
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verifier")
-            .field("keys", &self.inner.keys)
+            .field("keys", &self.keys())
+            .field("jwks_url", &self.jwks_url())
             .field("allow_sha1", &self.inner.allow_sha1)
             .field("insecure", &self.inner.insecure)
             .finish()

@@ -175,11 +175,9 @@ pub fn key_forms(dir: &str) -> Vec<(&'static str, postal_hooks::PublicKey)> {
     ]
 }
 
-/// A receiver for `verifier` whose one catch-all handler counts its runs.
-pub fn counting_receiver(
-    verifier: postal_hooks::Verifier,
-) -> (
-    postal_hooks::Receiver,
+/// Handlers: one catch-all that counts its runs (no `#[on_event]` fn), and the count.
+pub fn counting_handlers() -> (
+    postal_hooks::DispatcherBuilder,
     std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) {
     use std::sync::Arc;
@@ -187,15 +185,25 @@ pub fn counting_receiver(
 
     let runs = Arc::new(AtomicUsize::new(0));
     let counter = runs.clone();
-    let dispatcher = postal_hooks::Dispatcher::builder()
+    let builder = postal_hooks::Dispatcher::builder()
         .without_registered_handlers()
         .on_any(move |_: &postal_hooks::Event| {
             counter.fetch_add(1, Ordering::SeqCst);
-        })
-        .build()
-        .unwrap();
+        });
+    (builder, runs)
+}
+
+/// A receiver for `verifier` whose one catch-all handler counts its runs, with no replay
+/// window (the fixtures are Postal's 2024 captures).
+pub fn counting_receiver(
+    verifier: postal_hooks::Verifier,
+) -> (
+    postal_hooks::Receiver,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let (builder, runs) = counting_handlers();
     (
-        postal_hooks::Receiver::new(dispatcher, verifier).with_replay_window(None),
+        postal_hooks::Receiver::new(builder.build().unwrap(), verifier).with_replay_window(None),
         runs,
     )
 }

@@ -17,7 +17,7 @@ use super::record::{
     Taken, from_ms, now_ms, to_ms,
 };
 use super::settings::InboxSettings;
-use crate::dedupe::{DEFAULT_RETENTION, IdempotencyStore, RedisStore};
+use crate::dedupe::{IdempotencyStore, RedisStore};
 use crate::handler::BoxFuture;
 use crate::shared_error::SharedError;
 
@@ -88,7 +88,9 @@ impl RedisBackend {
         // Done records live as long as a delivery may still be retried, and the dedupe
         // retention more for Postal's own retries of a delivery already finished; a dead letter's, as long
         // as the dead letter (the scripts `PERSIST` them).
-        let retention = settings.retry_max_age.saturating_add(DEFAULT_RETENTION);
+        let retention = settings
+            .retry_max_age
+            .saturating_add(settings.done_retention);
         let store = RedisStore::new(url)
             .map_err(|error| InboxError::Unavailable(SharedError::new(error)))?
             .with_prefix(format!("{}:dedupe", settings.key_prefix))

@@ -20,7 +20,7 @@ use super::record::{
     Taken, from_ms, now_ms, to_ms,
 };
 use super::settings::InboxSettings;
-use crate::dedupe::{DEFAULT_RETENTION, IdempotencyStore};
+use crate::dedupe::IdempotencyStore;
 use crate::handler::BoxFuture;
 use crate::shared_error::SharedError;
 pub(crate) use schema::FILE_NAME;
@@ -47,11 +47,12 @@ impl SqliteBackend {
         let connection = schema::open(path)?;
         // Done records outlive their delivery by the dedupe retention, so that a Postal
         // retry of a delivery already finished finds them.
-        let writer =
-            Writer::start(connection, DEFAULT_RETENTION).map_err(|error| InboxError::Open {
+        let writer = Writer::start(connection, settings.done_retention).map_err(|error| {
+            InboxError::Open {
                 path: path.to_owned(),
                 source: SharedError::new(error),
-            })?;
+            }
+        })?;
         Ok(SqliteBackend {
             store: Arc::new(SqliteStore::new(writer.clone())),
             writer,
