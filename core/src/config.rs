@@ -46,6 +46,16 @@ pub const JWKS_MIN_REFRESH_VAR: &str = "POSTAL_HOOKS_JWKS_MIN_REFRESH";
 /// How long the JWKS URL's key set may stay unrefreshed at least, by default: 30 s.
 pub const DEFAULT_JWKS_MIN_REFRESH: Duration = Duration::from_secs(30);
 
+/// The shortest `POSTAL_HOOKS_JWKS_MIN_REFRESH` accepted: 1 s. A request's KID is read
+/// before its signature is checked, so a shorter interval would let every forged request
+/// with a random KID start a fetch.
+pub const MIN_JWKS_REFRESH: Duration = Duration::from_secs(1);
+
+/// The shortest `POSTAL_HOOKS_REPLAY_WINDOW` accepted: 40 minutes, Postal's full retry
+/// span with its polling and timeouts (SPEC §3.5, step 6). A shorter window refuses
+/// Postal's own retries; `0` would refuse everything (write `off` for no window).
+pub const MIN_REPLAY_WINDOW: Duration = Duration::from_secs(40 * 60);
+
 /// `1` to accept legacy SHA-1-only signatures (Postal before 3.2).
 ///
 /// ```
@@ -323,16 +333,33 @@ impl Config {
         let replay_window = match lookup(REPLAY_WINDOW_VAR) {
             Some(text) if text.trim().eq_ignore_ascii_case("off") => None,
             Some(text) if !text.trim().is_empty() => {
-                Some(humantime::parse_duration(text.trim()).map_err(|source| {
+                let window = humantime::parse_duration(text.trim()).map_err(|source| {
                     ConfigError::ReplayWindow {
                         value: text.clone(),
                         source: SharedError::new(source),
                     }
-                })?)
+                })?;
+                // 0 would refuse every genuine delivery; people write it to mean "off".
+                if window < MIN_REPLAY_WINDOW {
+                    return Err(ConfigError::TooShort {
+                        name: REPLAY_WINDOW_VAR,
+                        value: text,
+                        minimum: MIN_REPLAY_WINDOW,
+                    });
+                }
+                Some(window)
             }
             _ => Some(crate::DEFAULT_REPLAY_WINDOW),
         };
         let min_refresh = duration(JWKS_MIN_REFRESH_VAR, DEFAULT_JWKS_MIN_REFRESH)?;
+        // Under a second, every forged request with a random KID would start a fetch.
+        if min_refresh < MIN_JWKS_REFRESH {
+            return Err(ConfigError::TooShort {
+                name: JWKS_MIN_REFRESH_VAR,
+                value: lookup(JWKS_MIN_REFRESH_VAR).unwrap_or_default(),
+                minimum: MIN_JWKS_REFRESH,
+            });
+        }
         let verifier = key_verifier(&key_text, min_refresh)?.allow_sha1(allow_sha1);
         let retry_backoff = duration(RETRY_BACKOFF_VAR, DEFAULT_RETRY_BACKOFF)?;
         let retry_max_age = duration(RETRY_MAX_AGE_VAR, DEFAULT_RETRY_MAX_AGE)?;
@@ -476,6 +503,16 @@ pub enum ConfigError {
         value: String,
         /// humantime's reason.
         source: SharedError,
+    },
+    /// A duration setting shorter than it may be.
+    #[error("{name}={value:?} is shorter than the minimum of {}{}", humantime::format_duration(*.minimum), if *.name == REPLAY_WINDOW_VAR { " (Postal retries for about 36 minutes; write off for no window)" } else { "" })]
+    TooShort {
+        /// The variable.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The shortest value accepted.
+        minimum: Duration,
     },
     /// `POSTAL_HOOKS_MAX_BODY_BYTES` is not a positive whole number of bytes.
     #[error(

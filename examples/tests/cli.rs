@@ -2,8 +2,8 @@
 //! an example server, a JWKS served on loopback, its own `listen`, and an embedded inbox
 //! holding a dead letter.
 //!
-//! `cargo test --workspace` builds the binary; run alone, this test builds it with
-//! `cargo build -p postal-hooks --features cli --bin postal-hooks`.
+//! The binary is built on first use with `cargo build -p postal-hooks --features cli --bin
+//! postal-hooks` (a no-op when up to date).
 
 // Test code: a failed step must stop the test, loudly.
 #![allow(
@@ -24,8 +24,7 @@ use std::time::Duration;
 use common::{Server, free_port};
 use postal_hooks::testing::{self, Signer};
 
-/// The built `postal-hooks` binary: `cargo test --workspace` builds it (this package
-/// turns on the `cli` feature); run alone, this test builds it first.
+/// The `postal-hooks` binary, built (or found up to date) by cargo on first use.
 fn binary() -> &'static PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
@@ -36,7 +35,8 @@ fn binary() -> &'static PathBuf {
             .and_then(|deps| deps.parent())
             .unwrap()
             .join("postal-hooks");
-        if !path.exists() {
+        // Always: a no-op when up to date, and never an older binary.
+        {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
             let status = Command::new(cargo)
                 .args([
@@ -212,6 +212,16 @@ fn keys_prints_the_kid_size_and_pem_of_a_served_jwks() {
     assert!(stderr(&output).contains("plain http:// is allowed only for a loopback host"));
 }
 
+/// A child process stopped (by its pid) when dropped, a failed assertion included.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn listen_prints_the_event_a_send_delivered() {
     let port = free_port();
@@ -219,19 +229,21 @@ fn listen_prints_the_event_a_send_delivered() {
         "@{}/../core/samples/keys/test_signing.pub.pem",
         env!("CARGO_MANIFEST_DIR")
     );
-    let mut listener = Command::new(binary())
-        .args([
-            "listen",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--key",
-            &key,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut errors = BufReader::new(listener.stderr.take().unwrap());
+    let mut listener = Child(
+        Command::new(binary())
+            .args([
+                "listen",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--key",
+                &key,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut errors = BufReader::new(listener.0.stderr.take().unwrap());
     let mut first = String::new();
     errors.read_line(&mut first).unwrap();
     assert_eq!(
@@ -242,10 +254,9 @@ fn listen_prints_the_event_a_send_delivered() {
     let output = run(&["send", "--url", &url, "--event", "MessageBounced"]);
     assert!(output.status.success(), "{}", stdout(&output));
     let sent = sent_uuid(&output);
-    let mut lines = BufReader::new(listener.stdout.take().unwrap()).lines();
+    let mut lines = BufReader::new(listener.0.stdout.take().unwrap()).lines();
     let line = lines.next().unwrap().unwrap();
-    let _ = listener.kill();
-    let _ = listener.wait();
+    drop(listener);
     let printed: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(printed["event"], "MessageBounced");
     assert_eq!(printed["uuid"], sent.as_str());
@@ -259,7 +270,8 @@ fn listen_prints_the_event_a_send_delivered() {
 #[test]
 fn sign_then_verify_a_captured_request_and_say_why_a_tampered_one_fails() {
     let body = temp("body.json");
-    std::fs::write(&body, testing::sample("MessageHeld").unwrap()).unwrap();
+    let (fresh, _) = testing::fresh(testing::sample("MessageHeld").unwrap());
+    std::fs::write(&body, &fresh).unwrap();
     let output = run(&["sign", body.to_str().unwrap()]);
     let headers_text = stdout(&output);
     assert!(
@@ -276,8 +288,8 @@ fn sign_then_verify_a_captured_request_and_say_why_a_tampered_one_fails() {
         "@{}/../core/samples/keys/test_signing.pub.pem",
         env!("CARGO_MANIFEST_DIR")
     );
-    let verify = |body: &PathBuf| {
-        run(&[
+    let verify = |body: &PathBuf, extra: &[&str]| {
+        let mut args = vec![
             "verify",
             "--key",
             &key,
@@ -285,9 +297,11 @@ fn sign_then_verify_a_captured_request_and_say_why_a_tampered_one_fails() {
             headers.to_str().unwrap(),
             "--body",
             body.to_str().unwrap(),
-        ])
+        ];
+        args.extend(extra);
+        run(&args)
     };
-    let output = verify(&body);
+    let output = verify(&body, &[]);
     assert!(
         output.status.success(),
         "{}{}",
@@ -300,16 +314,42 @@ fn sign_then_verify_a_captured_request_and_say_why_a_tampered_one_fails() {
     )));
 
     let tampered = temp("tampered.json");
-    let text = String::from_utf8(testing::sample("MessageHeld").unwrap().to_vec()).unwrap();
+    let text = String::from_utf8(fresh).unwrap();
     std::fs::write(&tampered, text.replacen("Held", "Sent", 1)).unwrap();
-    let output = verify(&tampered);
+    let output = verify(&tampered, &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stdout(&output).starts_with("not verified: signature mismatch"),
         "{}",
         stdout(&output)
     );
-    for path in [body, headers, tampered] {
+
+    // Postal's 2024 capture, signed: verified, but stale for a receiver; fine with no window.
+    let captured = temp("captured.json");
+    std::fs::write(&captured, testing::sample("MessageHeld").unwrap()).unwrap();
+    let output = run(&["sign", captured.to_str().unwrap()]);
+    std::fs::write(
+        &headers,
+        format!("content-type: application/json\n{}", stdout(&output)),
+    )
+    .unwrap();
+    let output = verify(&captured, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains("\nnot accepted (400): stale delivery ")
+            && text.starts_with("verified: X-Postal-Signature-256 by key "),
+        "{text}"
+    );
+    assert!(
+        verify(&captured, &["--replay-window", "off"])
+            .status
+            .success()
+    );
+    let output = verify(&captured, &["--replay-window", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("shorter than the minimum of 40m"));
+    for path in [body, headers, tampered, captured] {
         let _ = std::fs::remove_file(path);
     }
 }
@@ -352,10 +392,17 @@ async fn inbox_list_retry_and_discard_dead_letters() {
     workers.shutdown(Duration::from_secs(5)).await;
     drop(receiver);
     drop(inbox);
-    tokio::time::sleep(Duration::from_millis(200)).await; // the writer thread lets go
 
+    // The inbox's writer thread lets go of its lock shortly after the drop.
     let path = dir.to_str().unwrap();
-    let output = run(&["inbox", "list", "--inbox", path]);
+    let start = std::time::Instant::now();
+    let output = loop {
+        let output = run(&["inbox", "list", "--inbox", path]);
+        if output.status.success() || start.elapsed() > Duration::from_secs(10) {
+            break output;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
     for uuid in &uuids {
@@ -382,5 +429,15 @@ async fn inbox_list_retry_and_discard_dead_letters() {
     );
     let output = run(&["inbox", "list", "--inbox", path]);
     assert_eq!(stdout(&output).trim(), "no dead letters");
+    // A mistyped path is not an empty inbox.
+    let missing = format!("{path}-typo");
+    let output = run(&["inbox", "list", "--inbox", &missing]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(&format!("no inbox at {missing}")),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!std::path::Path::new(&missing).exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -147,6 +147,38 @@ async fn an_unreachable_redis_stops_startup_naming_the_setting() {
 }
 
 #[tokio::test]
+async fn a_redis_password_never_shows() {
+    let url = "redis://app:s3cret@127.0.0.1:1/0";
+    let (deployment, _) = deploy(&[("POSTAL_HOOKS_REDIS_URL", url)]).await;
+    let error = deployment.unwrap_err().to_string();
+    assert!(error.contains("redis://app:***@127.0.0.1:1/0"), "{error}");
+    assert!(!error.contains("s3cret"), "{error}");
+}
+
+#[tokio::test]
+async fn an_embedded_inbox_with_a_redis_url_is_refused_since_redis_would_go_unused() {
+    let dir = std::env::temp_dir().join(dedupe_support::fresh("postal-hooks-deployment-unused-"));
+    let path = dir.to_str().unwrap().to_owned();
+    let (deployment, _) = deploy(&[
+        ("POSTAL_HOOKS_INBOX", &path),
+        ("POSTAL_HOOKS_REDIS_URL", "redis://127.0.0.1:1"),
+    ])
+    .await;
+    let error = deployment.unwrap_err();
+    assert!(
+        matches!(error, DeployError::RedisUnused { .. }),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("Set POSTAL_HOOKS_INBOX=redis to keep the inbox in Redis"),
+        "{error}"
+    );
+    assert!(!dir.exists(), "nothing was created");
+}
+
+#[tokio::test]
 async fn redis_replaces_no_store_chosen_on_the_builder_only() {
     let builder = Dispatcher::builder().without_dedupe().allow_no_handlers();
     let config = config(&[("POSTAL_HOOKS_REDIS_URL", "redis://127.0.0.1:1")]).unwrap();
@@ -225,6 +257,10 @@ async fn the_inbox_setting_builds_the_inbox_and_starts_its_workers() {
     let summary = deployment.to_string();
     assert!(
         summary.contains("inbox ") && summary.contains("3 worker(s)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("idempotency records in the inbox's file"),
         "{summary}"
     );
     let (fresh, _) = testing::fresh_sample::<MessageSent>();

@@ -76,30 +76,44 @@ fn receiver(verifier: Verifier) -> (Receiver, Arc<AtomicUsize>) {
     (Receiver::new(handlers.build().unwrap(), verifier), runs)
 }
 
-async fn deliver(receiver: &Receiver, signer: &Signer) -> u16 {
+/// A fresh MessageSent signed by `signer`.
+fn signed(signer: &Signer) -> (Vec<u8>, Vec<(&'static str, String)>) {
     let (body, _) = testing::fresh_sample::<MessageSent>();
     let headers = signer.sign(&body).headers();
-    receiver.receive(&headers, &body).await.status().as_u16()
+    (body, headers)
+}
+
+async fn send(
+    receiver: &Receiver,
+    (body, headers): &(Vec<u8>, Vec<(&'static str, String)>),
+) -> u16 {
+    receiver.receive(headers, body).await.status().as_u16()
+}
+
+async fn deliver(receiver: &Receiver, signer: &Signer) -> u16 {
+    send(receiver, &signed(signer)).await
 }
 
 #[tokio::test]
 async fn a_rotated_key_is_accepted_once_the_refresh_interval_has_passed() {
     let server = JwksServer::start(testing::TEST_JWKS);
-    let min_refresh = Duration::from_millis(700);
+    let old = Signer::test_key();
+    let new = Signer::from_pem(testing::TEST_PRIVATE_KEY_1024_PEM).unwrap();
+    // Signed beforehand: inside the interval, only the receiver's own work is timed.
+    let (by_old, by_new) = (signed(&old), signed(&new));
+    let min_refresh = Duration::from_secs(2);
     let verifier = Verifier::from_jwks_url(&server.url, DEFAULT_JWKS_TIMEOUT, min_refresh).unwrap();
     let started = Instant::now();
     assert_eq!(verifier.jwks_url(), Some(server.url.as_str()));
-    assert_eq!(verifier.keys()[0].kid(), Signer::test_key().kid());
+    assert_eq!(verifier.keys()[0].kid(), old.kid());
     let (receiver, runs) = receiver(verifier);
-    let old = Signer::test_key();
-    let new = Signer::from_pem(testing::TEST_PRIVATE_KEY_1024_PEM).unwrap();
-    assert_eq!(deliver(&receiver, &old).await, 200);
+    assert_eq!(send(&receiver, &by_old).await, 200);
     assert_eq!(server.hits(), 1, "fetched once, at startup");
 
     // Postal rotates its key.
     server.serve(200, JWKS_1024);
     // Within the interval: the unknown KID is refused (Postal retries), nothing fetched.
-    assert_eq!(deliver(&receiver, &new).await, 401);
+    assert_eq!(send(&receiver, &by_new).await, 401);
     assert!(
         started.elapsed() < min_refresh,
         "the machine was too slow to check this"
@@ -108,7 +122,7 @@ async fn a_rotated_key_is_accepted_once_the_refresh_interval_has_passed() {
 
     // Once the interval has passed, the unknown KID fetches the set again: accepted.
     tokio::time::sleep(min_refresh).await;
-    assert_eq!(deliver(&receiver, &new).await, 200);
+    assert_eq!(send(&receiver, &by_new).await, 200);
     assert_eq!(server.hits(), 2);
     assert_eq!(receiver.verifier().jwks_fetches(), 2);
     assert_eq!(receiver.verifier().keys()[0].kid(), new.kid());
@@ -166,6 +180,18 @@ async fn the_setting_takes_the_url_and_its_refresh_interval() {
         default.verifier.jwks_min_refresh(),
         Some(Duration::from_secs(30))
     );
+    // Under a second, every forged request with a random KID would start a fetch.
+    let url = server.url.clone();
+    let error = Config::from_lookup(move |name| match name {
+        PUBLIC_KEY_VAR => Some(url.clone()),
+        JWKS_MIN_REFRESH_VAR => Some("100ms".into()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        r#"POSTAL_HOOKS_JWKS_MIN_REFRESH="100ms" is shorter than the minimum of 1s"#
+    );
 }
 
 #[test]
@@ -201,6 +227,16 @@ fn fetch_errors_name_the_url_and_the_cause() {
         error
             .to_string()
             .ends_with(": the server answered HTTP 404"),
+        "{error}"
+    );
+
+    server.serve(301, "moved");
+    let error = Verifier::from_jwks_url(&server.url, DEFAULT_JWKS_TIMEOUT, Duration::from_secs(30))
+        .unwrap_err();
+    assert!(
+        error.to_string().ends_with(
+            ": the server answered HTTP 301, a redirect; redirects are not followed, so give the final URL"
+        ),
         "{error}"
     );
 

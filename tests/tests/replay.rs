@@ -214,6 +214,17 @@ fn the_setting_takes_humantime_or_off_and_names_itself_when_wrong() {
     );
     assert_eq!(with(Some("off")).unwrap().replay_window, None);
     assert_eq!(with(Some(" OFF ")).unwrap().replay_window, None);
+    // 0 would refuse everything, and under 40 minutes Postal's own retries.
+    let error = with(Some("0")).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        r#"POSTAL_HOOKS_REPLAY_WINDOW="0" is shorter than the minimum of 40m (Postal retries for about 36 minutes; write off for no window)"#
+    );
+    assert!(with(Some("30m")).is_err());
+    assert_eq!(
+        with(Some("40m")).unwrap().replay_window,
+        Some(Duration::from_secs(2400))
+    );
     let error = with(Some("12 hours-ish")).unwrap_err().to_string();
     assert!(
         error.starts_with(

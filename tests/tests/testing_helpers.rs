@@ -117,3 +117,34 @@ fn one_call_signs_a_sample_and_delivers_it() {
         401
     );
 }
+
+#[test]
+fn fresh_rewrites_only_the_envelope_timestamp() {
+    let (body, uuid) = testing::fresh(testing::sample("MessageSent").unwrap());
+    let envelope = postal_hooks::Envelope::parse(&body).unwrap();
+    assert_eq!(envelope.uuid(), uuid);
+    let queued = envelope.timestamp().to_system_time().unwrap();
+    assert!(
+        std::time::SystemTime::now()
+            .duration_since(queued)
+            .unwrap()
+            .as_secs()
+            < 60
+    );
+    // The payload's own timestamps are Postal's, untouched.
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .contains("\"timestamp\":1714053600.482913")
+    );
+    // Keys in another order (sorted by a tool): the payload's timestamp is left alone, and
+    // so is the envelope's, rather than rewriting the wrong one.
+    let sorted =
+        br#"{"event":"MessageSent","payload":{"timestamp":1.5},"timestamp":2.5,"uuid":"u-1"}"#;
+    let (body, _) = testing::fresh(sorted);
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.contains(r#""payload":{"timestamp":1.5},"timestamp":2.5,"#),
+        "{text}"
+    );
+}

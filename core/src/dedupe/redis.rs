@@ -117,7 +117,10 @@ impl RedisStore {
     /// When the URL is invalid.
     pub fn new(url: &str) -> Result<Self, StoreError> {
         let client = Client::open(url).map_err(|error| {
-            StoreError::with_source(format!("invalid Redis URL {url:?}"), error)
+            StoreError::with_source(
+                format!("invalid Redis URL {:?}", crate::redact_url::redact_url(url)),
+                error,
+            )
         })?;
         Ok(RedisStore {
             client,
@@ -141,7 +144,12 @@ impl RedisStore {
         redis::cmd("PING")
             .query_async::<String>(&mut connection)
             .await
-            .map_err(|error| StoreError::with_source(format!("Redis at {url}"), error))?;
+            .map_err(|error| {
+                StoreError::with_source(
+                    format!("Redis at {}", crate::redact_url::redact_url(url)),
+                    error,
+                )
+            })?;
         Ok(store)
     }
 

@@ -4,8 +4,9 @@ use crate::config::{ConfigError, REDIS_URL_VAR};
 use crate::dedupe::StoreError;
 use crate::registry::BuildError;
 
-/// Why [`Deployment`](super::Deployment) could not build the receiver. Each names the
-/// setting to fix; print it and exit.
+/// Why [`Deployment`](super::Deployment) could not build the receiver. Each says what to
+/// fix (the setting, or for the inbox its path); print it and exit. A URL in a message has
+/// its password hidden.
 ///
 /// ```
 /// use postal_hooks::config::{Config, PUBLIC_KEY_VAR, REDIS_URL_VAR};
@@ -47,7 +48,7 @@ pub enum DeployError {
         REDIS_URL_VAR = REDIS_URL_VAR
     )]
     Redis {
-        /// The URL given.
+        /// The URL given, its password hidden.
         url: String,
         /// Why it cannot be reached.
         #[source]
@@ -62,6 +63,17 @@ pub enum DeployError {
     StoreAlreadyChosen {
         /// What the builder chose.
         chosen: &'static str,
+    },
+    /// `POSTAL_HOOKS_REDIS_URL` is set, but `POSTAL_HOOKS_INBOX` is a directory: the
+    /// embedded inbox keeps the idempotency records in its own file, so Redis would not
+    /// be used.
+    #[error(
+        "{REDIS_URL_VAR} is set, but POSTAL_HOOKS_INBOX={inbox} is the embedded inbox, which keeps the idempotency records in its own file: Redis would not be used. Set POSTAL_HOOKS_INBOX=redis to keep the inbox in Redis (shared by replicas), or unset {REDIS_URL_VAR}",
+        REDIS_URL_VAR = REDIS_URL_VAR
+    )]
+    RedisUnused {
+        /// The inbox directory.
+        inbox: String,
     },
     /// The inbox (`POSTAL_HOOKS_INBOX`) cannot be opened or started (feature `inbox`).
     #[cfg(feature = "inbox")]

@@ -19,6 +19,7 @@ use crate::config::{Config, INBOX_VAR, REDIS_URL_VAR};
 use crate::dedupe::{DEFAULT_RETENTION, MemoryStore};
 use crate::dispatch::{Dispatcher, DispatcherBuilder};
 use crate::receiver::Receiver;
+use crate::redact_url::redact_url;
 
 /// A receiver built from the environment, with its inbox workers when there is an inbox.
 ///
@@ -35,7 +36,13 @@ use crate::receiver::Receiver;
 /// | `POSTAL_HOOKS_REDIS_URL` | a [`RedisStore`](crate::dedupe::RedisStore) as the idempotency store, reached at startup (feature `redis`) |
 /// | `POSTAL_HOOKS_INBOX` and its settings | the [`Inbox`](crate::inbox::Inbox), [`Receiver::with_inbox`], and its workers, started (feature `inbox`) |
 ///
-/// The idempotency records are kept at least as long as the replay window.
+/// The stores it builds keep the idempotency records at least as long as the replay
+/// window (a store the builder chose itself keeps its own retention). With an inbox, the
+/// inbox keeps them (its workers replace the dispatcher's store), so an embedded inbox
+/// together with `POSTAL_HOOKS_REDIS_URL` is refused: Redis would be left unused.
+///
+/// The settings are read, and a JWKS URL in `POSTAL_PUBLIC_KEY` fetched (blocking, at
+/// most 10 s), before anything is served: call it at startup.
 ///
 /// ```
 /// use postal_hooks::config::{Config, PUBLIC_KEY_VAR};
@@ -97,7 +104,12 @@ impl Deployment {
         let retention = config
             .replay_window
             .map_or(DEFAULT_RETENTION, |window| window.max(DEFAULT_RETENTION));
-        let (handlers, store) = idempotency_store(&config, handlers, retention).await?;
+        let (handlers, store) = match &config.inbox {
+            // The inbox keeps the records itself (in the delivery's row, or in its Redis):
+            // its workers replace the dispatcher's store.
+            Some(location) => (handlers, inbox_records(&config, location)?),
+            None => idempotency_store(&config, handlers, retention).await?,
+        };
         let dispatcher = handlers.build().map_err(DeployError::Build)?;
         let receiver = Receiver::new(dispatcher.clone(), config.verifier.clone())
             .with_replay_window(config.replay_window)
@@ -143,6 +155,27 @@ impl Deployment {
     }
 }
 
+/// Where the inbox keeps the idempotency records, as a line; an error when
+/// `POSTAL_HOOKS_REDIS_URL` is set but the embedded inbox would leave it unused.
+fn inbox_records(
+    config: &Config,
+    location: &crate::config::InboxLocation,
+) -> Result<String, DeployError> {
+    use crate::config::InboxLocation;
+    match (location, &config.redis_url) {
+        (InboxLocation::Path(path), Some(_)) => Err(DeployError::RedisUnused {
+            inbox: path.display().to_string(),
+        }),
+        (InboxLocation::Path(_), None) => Ok("idempotency records in the inbox's file".to_owned()),
+        (_, url) => Ok(format!(
+            "idempotency records in the inbox's Redis{}",
+            url.as_deref()
+                .map(|url| format!(" at {}", redact_url(url)))
+                .unwrap_or_default()
+        )),
+    }
+}
+
 /// The builder with the idempotency store the settings ask for, and a line saying which.
 async fn idempotency_store(
     config: &Config,
@@ -172,14 +205,15 @@ async fn idempotency_store(
             let store = crate::dedupe::RedisStore::connect(url)
                 .await
                 .map_err(|source| DeployError::Redis {
-                    url: url.clone(),
+                    url: redact_url(url),
                     source,
                 })?
                 .with_retention(retention);
             Ok((
                 handlers.idempotency_store(store),
                 format!(
-                    "idempotency records in Redis at {url} for {}",
+                    "idempotency records in Redis at {} for {}",
+                    redact_url(url),
                     humantime::format_duration(retention)
                 ),
             ))

@@ -13,8 +13,10 @@ use crate::parse::Envelope;
 /// Postal's `timestamp` is when the webhook request was queued, and it is the same on every
 /// retry (SPEC §2, §4). Its six attempts span about 36 minutes, plus polling and timeouts;
 /// a backlogged Postal worker queue delays them further. 12 hours leaves more than 11 hours
-/// of backlog on top of the full retry span, so a delayed but genuine delivery is never
-/// refused. The dedupe retention ([`DEFAULT_RETENTION`](crate::dedupe::DEFAULT_RETENTION))
+/// of backlog on top of the full retry span: a delayed but genuine delivery inside the
+/// window is never refused. One that Postal could not send for longer (its queue stalled
+/// for over 11 hours) is refused, and gone after Postal's 6 attempts: raise the window if
+/// Postal's queue may stall that long. The dedupe retention ([`DEFAULT_RETENTION`](crate::dedupe::DEFAULT_RETENTION))
 /// is the same 12 hours: a replay inside the window meets its uuid's record, one outside
 /// it meets the window.
 ///
@@ -36,8 +38,9 @@ use crate::parse::Envelope;
 pub const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_secs(12 * 60 * 60);
 
 /// `Ok` when the envelope's `timestamp` is at most `window` before `now`. A timestamp in
-/// the future (a Postal clock ahead of ours) is accepted: it cannot be a replay of
-/// something older.
+/// the future (a Postal clock ahead of ours) is accepted, by any amount: it is signed, so
+/// only Postal's clock can have put it there. One that is not a time at all (beyond what
+/// a `SystemTime` holds) is refused.
 pub(super) fn check_window(
     window: Option<Duration>,
     envelope: &Envelope,

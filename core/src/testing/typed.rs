@@ -57,7 +57,8 @@ pub fn fresh_sample<E: EventType>() -> (Vec<u8>, String) {
 /// `body` (a Postal webhook body, such as one of [`SAMPLES`](super::SAMPLES)) as if Postal
 /// queued it just now: a uuid no other call returns, and the current time as the envelope
 /// `timestamp`; with that uuid. The rest of the bytes are kept as they are (a body that
-/// is not a Postal webhook keeps its own uuid, if any).
+/// is not a Postal webhook keeps its own uuid, if any; one whose keys are not in Postal's
+/// order, `event` then `timestamp` before `payload`, keeps its timestamp).
 ///
 /// ```
 /// use postal_hooks::{Envelope, testing};
@@ -89,10 +90,15 @@ pub fn fresh(body: &[u8]) -> (Vec<u8>, String) {
             &format!("\"uuid\":\"{uuid}\""),
         );
     }
-    // The envelope's keys come in Postal's order (event, timestamp, payload, uuid), so
-    // the first `"timestamp":` is the envelope's, before any in the payload.
+    // In Postal's order (event, timestamp, payload, uuid) the first `"timestamp":` is the
+    // envelope's; a body in another order (keys sorted by a tool) keeps its timestamp.
     let key = "\"timestamp\":";
-    if let Some(start) = text.find(key).map(|at| at + key.len())
+    let before_payload = |at: usize| text.find("\"payload\":").is_none_or(|payload| at < payload);
+    if text.starts_with("{\"event\":")
+        && let Some(start) = text
+            .find(key)
+            .filter(|at| before_payload(*at))
+            .map(|at| at + key.len())
         && let Some(length) = text.get(start..).and_then(|rest| rest.find(','))
     {
         text.replace_range(start..start + length, &format!("{:.6}", now.as_secs_f64()));

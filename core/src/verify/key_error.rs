@@ -103,6 +103,18 @@ pub enum FetchError {
     /// The request failed: DNS, connection, TLS, or the timeout.
     #[error("{0}")]
     Request(#[source] SharedError),
+    /// The server answered with a redirect, which is not followed: give the URL it
+    /// points to.
+    #[error(
+        "the server answered HTTP {status}, a redirect{}; redirects are not followed, so give the final URL",
+        .location.as_deref().map(|location| format!(" to {location}")).unwrap_or_default()
+    )]
+    Redirect {
+        /// The HTTP status.
+        status: u16,
+        /// Its `Location` header, if any.
+        location: Option<String>,
+    },
     /// The server answered with a status other than 2xx.
     #[error("the server answered HTTP {status}")]
     Status {

@@ -199,8 +199,13 @@ impl Verifier {
     /// ([`DEFAULT_JWKS_MIN_REFRESH`], 30 s; `POSTAL_HOOKS_JWKS_MIN_REFRESH`), so a key
     /// rotated on Postal's side is accepted without a restart. A failed refresh keeps the
     /// last good set, and is logged. The request that triggered the refresh waits for it
-    /// (inside [`Receiver::receive`](crate::Receiver::receive)); later ones within the
-    /// interval are refused with 401, and Postal retries them.
+    /// (inside [`Receiver::receive`](crate::Receiver::receive)), at most 3 s, so that it
+    /// is still answered inside Postal's 5 s; other requests with an unknown KID in the
+    /// meantime, or within the interval, are refused with 401, and Postal retries them
+    /// (its next attempt comes 2 minutes or more later, SPEC §4). `min_refresh` is not
+    /// bounded here; the setting refuses less than 1 s
+    /// ([`MIN_JWKS_REFRESH`](crate::config::MIN_JWKS_REFRESH)), since a KID is read before
+    /// the signature is checked.
     ///
     /// HTTPS goes through rustls with the Mozilla root certificates (`webpki-roots`).
     /// Plain `http://` is allowed only to a loopback host, for local testing. The startup

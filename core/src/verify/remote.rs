@@ -19,6 +19,10 @@ use crate::shared_error::SharedError;
 /// How long a fetch of the JWKS URL may take: 10 s.
 pub const DEFAULT_JWKS_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a refresh may take at most: 3 s, so that the request waiting for it is still
+/// answered inside Postal's 5 s.
+const REFRESH_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// The largest JWKS document read: 1 MiB (Postal's holds one key, under 1 KiB).
 const MAX_DOCUMENT_BYTES: u64 = 1024 * 1024;
 
@@ -106,7 +110,7 @@ impl Remote {
     /// The blocking part of [`refresh`](Self::refresh).
     fn refresh_now(&self) -> bool {
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        match download(&self.url, self.timeout) {
+        match download(&self.url, self.timeout.min(REFRESH_TIMEOUT)) {
             Ok(fresh) => {
                 let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
                 let changed = kids(&keys) != kids(&fresh);
@@ -173,6 +177,17 @@ fn download(url: &str, timeout: Duration) -> Result<Vec<PublicKey>, KeyError> {
         .call()
         .map_err(|error| failed(FetchError::Request(SharedError::new(error))))?;
     let status = response.status();
+    if status.is_redirection() {
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|location| location.to_str().ok())
+            .map(str::to_owned);
+        return Err(failed(FetchError::Redirect {
+            status: status.as_u16(),
+            location,
+        }));
+    }
     if !status.is_success() {
         return Err(failed(FetchError::Status {
             status: status.as_u16(),

@@ -21,6 +21,10 @@ pub struct Location {
     /// With `--inbox redis`: the inbox's key prefix, if not the default.
     #[arg(long, env = "POSTAL_HOOKS_INBOX_PREFIX")]
     prefix: Option<String>,
+    /// The server's `POSTAL_HOOKS_RETRY_MAX_AGE` (humantime): how long a retried dead
+    /// letter is retried again before it is dead-lettered anew.
+    #[arg(long, env = "POSTAL_HOOKS_RETRY_MAX_AGE", default_value = "72h")]
+    retry_max_age: humantime::Duration,
 }
 
 #[derive(clap::Subcommand)]
@@ -82,7 +86,7 @@ pub fn run(command: Command) -> Outcome {
 }
 
 async fn open(location: &Location) -> Result<Inbox, String> {
-    let mut settings = InboxSettings::default();
+    let mut settings = InboxSettings::default().retry_max_age(*location.retry_max_age);
     if let Some(prefix) = &location.prefix {
         settings = settings.key_prefix(prefix);
     }
@@ -91,7 +95,14 @@ async fn open(location: &Location) -> Result<Inbox, String> {
         ("redis", None) => {
             return Err("--inbox redis needs --redis-url (or POSTAL_HOOKS_REDIS_URL)".to_owned());
         }
-        (path, _) => Inbox::open(path, settings),
+        (path, _) => {
+            // Opening creates a missing inbox: a mistyped path would list nothing.
+            let file = std::path::Path::new(path).join("inbox.sqlite3");
+            if !file.is_file() {
+                return Err(format!("no inbox at {path} (no {} there)", file.display()));
+            }
+            Inbox::open(path, settings)
+        }
     }
     .map_err(|error| error.to_string())
 }

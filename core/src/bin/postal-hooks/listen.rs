@@ -1,6 +1,7 @@
 //! `postal-hooks listen`: a verifying receiver that prints each verified event as one JSON
 //! line, `{"event":…,"uuid":…,"payload":…}`.
 
+use std::borrow::Cow;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -34,20 +35,16 @@ pub struct Args {
 /// The envelope, its payload kept as the bytes Postal sent.
 #[derive(serde::Deserialize, serde::Serialize)]
 struct Line<'a> {
-    event: &'a str,
-    uuid: &'a str,
+    #[serde(borrow)]
+    event: Cow<'a, str>,
+    #[serde(borrow)]
+    uuid: Cow<'a, str>,
     #[serde(borrow)]
     payload: &'a RawValue,
 }
 
 pub fn run(args: Args) -> Outcome {
-    let window = match args.replay_window.trim() {
-        "off" => None,
-        text => Some(
-            humantime::parse_duration(text)
-                .map_err(|error| format!("--replay-window {text:?}: {error}"))?,
-        ),
-    };
+    let window = crate::replay_window(&args.replay_window)?;
     let verifier = key_source::verifier(&args.key)?.allow_sha1(args.allow_sha1);
     // Nothing to dispatch: verification and parsing are what is wanted.
     let dispatcher = Dispatcher::builder()

@@ -53,6 +53,24 @@ enum Command {
 /// What a command ends with: its exit status, or why it could not run.
 type Outcome = Result<ExitCode, String>;
 
+/// `--replay-window`: humantime (at least 40 minutes, Postal's retry span), or `off`.
+fn replay_window(text: &str) -> Result<Option<std::time::Duration>, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let window = humantime::parse_duration(text)
+        .map_err(|error| format!("--replay-window {text:?}: {error}"))?;
+    let minimum = postal_hooks::config::MIN_REPLAY_WINDOW;
+    if window < minimum {
+        return Err(format!(
+            "--replay-window {text:?} is shorter than the minimum of {} (Postal retries for about 36 minutes; write off for no window)",
+            humantime::format_duration(minimum)
+        ));
+    }
+    Ok(Some(window))
+}
+
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Send(args) => send::run(args),

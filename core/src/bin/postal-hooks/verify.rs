@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use postal_hooks::{Envelope, Verified};
+use postal_hooks::{Dispatcher, Receiver, Verified};
 
 use crate::Outcome;
 use crate::key_source;
@@ -24,9 +24,15 @@ pub struct Args {
     /// Accept a request signed only with the legacy SHA-1 signature (Postal before 3.2).
     #[arg(long)]
     allow_sha1: bool,
+    /// The receiver's replay window, humantime (`12h`), or `off` for an old capture.
+    #[arg(long, default_value = "12h")]
+    replay_window: String,
 }
 
+/// The signature first (which key, which header), then everything else a receiver checks:
+/// content type, size, the body as a Postal webhook, the replay window.
 pub fn run(args: Args) -> Outcome {
+    let window = crate::replay_window(&args.replay_window)?;
     let verifier = key_source::verifier(&args.key)?.allow_sha1(args.allow_sha1);
     let text = std::fs::read_to_string(&args.headers)
         .map_err(|error| format!("cannot read {}: {error}", args.headers.display()))?;
@@ -41,7 +47,14 @@ pub fn run(args: Args) -> Outcome {
             return Ok(ExitCode::FAILURE);
         }
     }
-    match Envelope::parse(&body) {
+    let dispatcher = Dispatcher::builder()
+        .without_registered_handlers()
+        .allow_no_handlers()
+        .without_dedupe()
+        .build()
+        .map_err(|error| error.to_string())?;
+    let receiver = Receiver::new(dispatcher, verifier).with_replay_window(window);
+    match receiver.verify_and_parse(&headers, &body) {
         Ok(envelope) => {
             println!(
                 "event {} uuid {} timestamp {}",
@@ -52,7 +65,7 @@ pub fn run(args: Args) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
-            println!("not a Postal webhook: {error}");
+            println!("not accepted ({}): {error}", error.http_status().as_u16());
             Ok(ExitCode::FAILURE)
         }
     }

@@ -634,6 +634,6 @@ impl Backend for RedisBackend {
     }
 
     fn describe(&self) -> String {
-        format!("redis:{}", self.url)
+        format!("redis:{}", crate::redact_url::redact_url(&self.url))
     }
 }
