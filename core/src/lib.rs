@@ -188,6 +188,7 @@ pub mod inbox;
 #[cfg_attr(docsrs, doc(cfg(feature = "inspector")))]
 pub mod inspect;
 mod shared_error;
+mod crypto;
 mod redact_url;
 mod error_report;
 #[cfg(feature = "testing")]

@@ -27,9 +27,6 @@ mod typed;
 
 use std::sync::Arc;
 
-use aws_lc_rs::digest;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPublicKey};
@@ -110,7 +107,7 @@ pub struct Signer {
     sha1: pkcs1v15::SigningKey<sha1::Sha1>,
     /// aws-lc-rs signs SHA-256 much faster (unoptimised test builds included), for keys of
     /// 2048 bits and more; RustCrypto's rsa covers SHA-1 and 1024-bit keys.
-    fast_sha256: Option<Arc<RsaKeyPair>>,
+    fast_sha256: Option<Arc<crate::crypto::FastSigner>>,
     public_key: PublicKey,
 }
 
@@ -140,10 +137,7 @@ impl Signer {
         };
         let public_der = key.to_public_key().to_pkcs1_der().map_err(der_error)?;
         let public_key = PublicKey::from_pkcs1_der(public_der.as_bytes())?;
-        let fast_sha256 = match label.as_str() {
-            "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der).ok(),
-            _ => RsaKeyPair::from_pkcs8(&der).ok(),
-        };
+        let fast_sha256 = crate::crypto::FastSigner::new(&der, label == "RSA PRIVATE KEY");
         Ok(Signer {
             sha256: pkcs1v15::SigningKey::new(key.clone()),
             sha1: pkcs1v15::SigningKey::new(key),
@@ -196,19 +190,8 @@ impl Signer {
     }
 
     fn sha256_bytes(&self, body: &[u8]) -> Vec<u8> {
-        if let Some(key) = &self.fast_sha256 {
-            let mut signature = vec![0; key.public_modulus_len()];
-            if key
-                .sign(
-                    &RSA_PKCS1_SHA256,
-                    &SystemRandom::new(),
-                    body,
-                    &mut signature,
-                )
-                .is_ok()
-            {
-                return signature;
-            }
+        if let Some(signature) = self.fast_sha256.as_ref().and_then(|key| key.sign(body)) {
+            return signature;
         }
         self.sha256.sign(body).to_vec()
     }
@@ -283,8 +266,7 @@ impl Signature {
 
 /// SHA-256 hex of `bytes`, handy for comparing fixture files.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    digest::digest(&digest::SHA256, bytes)
-        .as_ref()
+    crate::crypto::sha256(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -53,9 +53,8 @@ impl ClaimToken {
     /// A fresh random token.
     pub fn random() -> Self {
         let mut bytes = [0u8; 16];
-        let random = aws_lc_rs::rand::SystemRandom::new();
         // A failing system RNG leaves a time-and-counter token: still unique per process.
-        if aws_lc_rs::rand::SecureRandom::fill(&random, &mut bytes).is_err() {
+        if !crate::crypto::fill_random(&mut bytes) {
             return ClaimToken(fallback_token());
         }
         ClaimToken(hex(&bytes))

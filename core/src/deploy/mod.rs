@@ -298,7 +298,13 @@ impl fmt::Display for Deployment {
         writeln!(f, "listen address {}", self.addr)?;
         let verifier = receiver.verifier();
         for key in verifier.keys().iter() {
-            writeln!(f, "Postal key {} ({} bits)", key.kid(), key.bits())?;
+            writeln!(
+                f,
+                "Postal key {} ({} bits, checked with {})",
+                key.kid(),
+                key.bits(),
+                crate::crypto::BACKEND
+            )?;
         }
         if let (Some(url), Some(every)) = (verifier.jwks_url(), verifier.jwks_min_refresh()) {
             writeln!(

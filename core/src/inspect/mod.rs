@@ -272,16 +272,12 @@ fn valid_mount(mount: &str) -> bool {
     })
 }
 
-/// A random CSRF token for the inspector's forms (aws-lc-rs's system random source).
+/// A random CSRF token for the inspector's forms (the RSA backend's system random source).
 fn csrf_token() -> String {
-    use aws_lc_rs::rand::SecureRandom as _;
     let mut bytes = [0u8; 16];
-    // The system source does not fail on the platforms aws-lc supports; were it to, the
-    // time keeps the token unguessable enough for a token-protected page.
-    if aws_lc_rs::rand::SystemRandom::new()
-        .fill(&mut bytes)
-        .is_err()
-    {
+    // The system source does not fail on the platforms the backends support; were it to,
+    // the time keeps the token unguessable enough for a token-protected page.
+    if !crate::crypto::fill_random(&mut bytes) {
         let nanos = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |since| since.as_nanos());

@@ -2,11 +2,6 @@
 
 use std::fmt;
 
-use aws_lc_rs::digest;
-use aws_lc_rs::signature::{
-    ParsedPublicKey, RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
-    RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
-};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use der::{Decode, Encode};
@@ -15,6 +10,7 @@ use spki::SubjectPublicKeyInfoRef;
 
 use super::key_error::{DerError, DnsRecordError, JwksError, KeyError, PemError};
 use super::pem;
+use crate::crypto::{Digest, RsaKey};
 use crate::shared_error::SharedError;
 
 /// The smallest RSA modulus accepted: Postal's official installer generates 1024-bit keys.
@@ -75,8 +71,8 @@ pub struct PublicKey {
     bits: usize,
     /// The DER `RSAPublicKey` (PKCS#1), for [`to_pem`](Self::to_pem).
     pkcs1: std::sync::Arc<[u8]>,
-    pub(crate) sha256: ParsedPublicKey,
-    pub(crate) sha1: ParsedPublicKey,
+    pub(crate) sha256: RsaKey,
+    pub(crate) sha1: RsaKey,
 }
 
 impl PublicKey {
@@ -94,16 +90,13 @@ impl PublicKey {
         if bits > MAX_KEY_BITS {
             return Err(KeyError::TooLarge { bits });
         }
-        let parse = |algorithm| {
-            ParsedPublicKey::new(algorithm, der)
-                .map_err(|rejected| KeyError::Rejected(SharedError::new(rejected)))
-        };
+        let parse = |digest| RsaKey::new(der, digest).map_err(KeyError::Rejected);
         Ok(PublicKey {
             kid: kid_of(der),
             bits,
             pkcs1: der.into(),
-            sha256: parse(&RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY)?,
-            sha1: parse(&RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY)?,
+            sha256: parse(Digest::Sha256)?,
+            sha1: parse(Digest::Sha1)?,
         })
     }
 
@@ -351,9 +344,7 @@ fn der_error(error: der::Error) -> KeyError {
 
 /// Lowercase hex SHA-256 of the DER PKCS#1 key, as ruby-jwt computes Postal's KID.
 fn kid_of(pkcs1_der: &[u8]) -> String {
-    let digest = digest::digest(&digest::SHA256, pkcs1_der);
-    digest
-        .as_ref()
+    crate::crypto::sha256(pkcs1_der)
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()

@@ -66,7 +66,8 @@ pub enum KeyError {
         /// Its size.
         bits: usize,
     },
-    /// The RSA implementation (aws-lc-rs) rejected the key: its `KeyRejected` is the cause.
+    /// The RSA backend (aws-lc-rs) rejected the key: its `KeyRejected` is the cause. ring
+    /// checks keys only when verifying, so with it this does not happen.
     #[error("the RSA key was rejected: {0}")]
     Rejected(#[source] SharedError),
     /// A JWKS document that cannot be used (RFC 7517).

@@ -416,7 +416,7 @@ impl Verifier {
                 Algorithm::Sha256 => &key.sha256,
                 Algorithm::Sha1 => &key.sha1,
             };
-            if parsed.verify_sig(body, signature).is_ok() {
+            if parsed.verifies(body, signature) {
                 return Ok(Some((key, algorithm)));
             }
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use postal_hooks::testing::Signer;
 use postal_hooks::verify::{DEFAULT_JWKS_MIN_REFRESH, DEFAULT_JWKS_TIMEOUT};
-use postal_hooks::{KeyError, Verifier};
+use postal_hooks::{Dispatcher, KeyError, Receiver, Verifier};
 
 /// A verifier for `source`: a JWKS URL (`https://…/.well-known/jwks.json`, or `http://` to
 /// loopback), `@path` to a file holding PEM, a JWKS document or Postal's DNS record value,
@@ -62,4 +62,16 @@ pub fn read_body(path: &Path) -> Result<Vec<u8>, String> {
         return Ok(body);
     }
     std::fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
+}
+
+/// A receiver that checks what a receiver checks (signature, content type, size, the body,
+/// the replay window) and dispatches to nothing: for `verify` and `listen`.
+pub fn checking_receiver(verifier: Verifier, window: Option<Duration>) -> Result<Receiver, String> {
+    let dispatcher = Dispatcher::builder()
+        .without_registered_handlers()
+        .allow_no_handlers()
+        .without_dedupe()
+        .build()
+        .map_err(|error| error.to_string())?;
+    Ok(Receiver::new(dispatcher, verifier).with_replay_window(window))
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
-use postal_hooks::{Dispatcher, Receiver};
+use postal_hooks::Receiver;
 use serde_json::value::RawValue;
 
 use crate::Outcome;
@@ -46,14 +46,7 @@ struct Line<'a> {
 pub fn run(args: Args) -> Outcome {
     let window = crate::replay_window(&args.replay_window)?;
     let verifier = key_source::verifier(&args.key)?.allow_sha1(args.allow_sha1);
-    // Nothing to dispatch: verification and parsing are what is wanted.
-    let dispatcher = Dispatcher::builder()
-        .without_registered_handlers()
-        .allow_no_handlers()
-        .without_dedupe()
-        .build()
-        .map_err(|error| error.to_string())?;
-    let receiver = Receiver::new(dispatcher, verifier).with_replay_window(window);
+    let receiver = key_source::checking_receiver(verifier, window)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

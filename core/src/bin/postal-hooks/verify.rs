@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use postal_hooks::{Dispatcher, Receiver, Verified};
+use postal_hooks::Verified;
 
 use crate::Outcome;
 use crate::key_source;
@@ -47,13 +47,7 @@ pub fn run(args: Args) -> Outcome {
             return Ok(ExitCode::FAILURE);
         }
     }
-    let dispatcher = Dispatcher::builder()
-        .without_registered_handlers()
-        .allow_no_handlers()
-        .without_dedupe()
-        .build()
-        .map_err(|error| error.to_string())?;
-    let receiver = Receiver::new(dispatcher, verifier).with_replay_window(window);
+    let receiver = key_source::checking_receiver(verifier, window)?;
     match receiver.verify_and_parse(&headers, &body) {
         Ok(envelope) => {
             println!(
