@@ -26,7 +26,9 @@ pub const ADDR_VAR: &str = "POSTAL_HOOKS_ADDR";
 /// Postal's public key: PEM, a JWKS document or the DNS record, inline or as `@path`; or
 /// Postal's JWKS URL, `https://<postal host>/.well-known/jwks.json`, fetched at startup
 /// and again when a request names an unknown KID (feature `jwks`; see
-/// [`Verifier::from_jwks_url`](crate::Verifier::from_jwks_url)).
+/// [`Verifier::from_jwks_url`](crate::Verifier::from_jwks_url)); or `dns:<return-path
+/// domain>`, the TXT record `postal._domainkey.<domain>` read at startup (feature `dns`;
+/// see [`Verifier::from_dns`](crate::Verifier::from_dns)).
 ///
 /// ```
 /// use postal_hooks::config::{Config, PUBLIC_KEY_VAR};
@@ -38,6 +40,10 @@ pub const ADDR_VAR: &str = "POSTAL_HOOKS_ADDR";
 /// # Ok::<(), postal_hooks::config::ConfigError>(())
 /// ```
 pub const PUBLIC_KEY_VAR: &str = "POSTAL_PUBLIC_KEY";
+
+/// With `POSTAL_PUBLIC_KEY=dns:<domain>`: the DNS server to ask, `ip:port`, instead of the
+/// system's resolver configuration (split DNS, or a test). Feature `dns`.
+pub const DNS_SERVER_VAR: &str = "POSTAL_HOOKS_DNS_SERVER";
 
 /// With `POSTAL_PUBLIC_KEY` set to a JWKS URL: the shortest time between two fetches
 /// that an unknown KID triggers, humantime. Default `30s`.
@@ -205,6 +211,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 /// |---|---|
 /// | `POSTAL_HOOKS_ADDR` | listen address, default `127.0.0.1:3000` |
 /// | `POSTAL_PUBLIC_KEY` | Postal's public key: PEM, JWKS document or DNS record value, inline or `@path/to/file`; or the JWKS URL `https://<postal host>/.well-known/jwks.json` (feature `jwks`) (required) |
+/// | `POSTAL_HOOKS_DNS_SERVER` | with `POSTAL_PUBLIC_KEY=dns:<domain>`: the DNS server to ask, `ip:port` (feature `dns`; the system's resolver otherwise) |
 /// | `POSTAL_HOOKS_JWKS_MIN_REFRESH` | with a JWKS URL: the shortest time between two fetches an unknown KID triggers, humantime, default `30s` |
 /// | `POSTAL_ALLOW_SHA1` | `1` to accept SHA-1-only signatures from Postal before 3.2 |
 /// | `POSTAL_HOOKS_REPLAY_WINDOW` | how old a delivery's signed `timestamp` may be, humantime, default `12h`; `off` for no limit |
@@ -360,7 +367,13 @@ impl Config {
                 minimum: MIN_JWKS_REFRESH,
             });
         }
-        let verifier = key_verifier(&key_text, min_refresh)?.allow_sha1(allow_sha1);
+        let dns_server = match lookup(DNS_SERVER_VAR).as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(text.parse().map_err(|_| ConfigError::DnsServer {
+                value: text.to_owned(),
+            })?),
+        };
+        let verifier = key_verifier(&key_text, min_refresh, dns_server)?.allow_sha1(allow_sha1);
         let retry_backoff = duration(RETRY_BACKOFF_VAR, DEFAULT_RETRY_BACKOFF)?;
         let retry_max_age = duration(RETRY_MAX_AGE_VAR, DEFAULT_RETRY_MAX_AGE)?;
         let inbox_lease = duration(INBOX_LEASE_VAR, DEFAULT_INBOX_LEASE)?;
@@ -398,8 +411,27 @@ impl Config {
 }
 
 /// The verifier for `POSTAL_PUBLIC_KEY`'s value: a JWKS URL is fetched (feature `jwks`).
-fn key_verifier(key_text: &str, min_refresh: Duration) -> Result<Verifier, ConfigError> {
+fn key_verifier(
+    key_text: &str,
+    min_refresh: Duration,
+    dns_server: Option<std::net::SocketAddr>,
+) -> Result<Verifier, ConfigError> {
     let trimmed = key_text.trim();
+    if let Some(domain) = trimmed.strip_prefix("dns:") {
+        #[cfg(feature = "dns")]
+        return Verifier::from_dns(domain, dns_server, crate::verify::DEFAULT_DNS_TIMEOUT)
+            .map_err(ConfigError::Key);
+        #[cfg(not(feature = "dns"))]
+        {
+            let _ = (domain, dns_server);
+            return Err(ConfigError::KeySourceNeedsFeature {
+                value: trimmed.to_owned(),
+                feature: "dns",
+            });
+        }
+    }
+    #[cfg(not(feature = "dns"))]
+    let _ = dns_server;
     let is_url = ["https://", "http://"].iter().any(|scheme| {
         trimmed
             .get(..scheme.len())
@@ -414,8 +446,9 @@ fn key_verifier(key_text: &str, min_refresh: Duration) -> Result<Verifier, Confi
     #[cfg(not(feature = "jwks"))]
     {
         let _ = min_refresh;
-        Err(ConfigError::JwksUrlNeedsFeature {
-            url: trimmed.to_owned(),
+        Err(ConfigError::KeySourceNeedsFeature {
+            value: trimmed.to_owned(),
+            feature: "jwks",
         })
     }
 }
@@ -453,15 +486,26 @@ pub enum ConfigError {
         /// Why it cannot be read: the `std::io::Error`.
         source: SharedError,
     },
-    /// `POSTAL_PUBLIC_KEY` is a URL, but this build lacks the `jwks` feature that fetches
-    /// it.
+    /// `POSTAL_PUBLIC_KEY` is a JWKS URL or `dns:<domain>`, but this build lacks the
+    /// feature that reads it (`jwks` or `dns`).
     #[error(
-        "{PUBLIC_KEY_VAR}={url:?} is a URL, but postal-hooks was built without its `jwks` feature, which fetches it: add it to the postal-hooks dependency (features = [\"jwks\"]), or paste the document's content instead",
+        "{PUBLIC_KEY_VAR}={value:?} needs postal-hooks' `{feature}` feature, which this build lacks: add it to the postal-hooks dependency (features = [\"{feature}\"]), or paste the key itself (PEM, JWKS document or DNS record value)",
         PUBLIC_KEY_VAR = PUBLIC_KEY_VAR
     )]
-    JwksUrlNeedsFeature {
-        /// The URL given.
-        url: String,
+    KeySourceNeedsFeature {
+        /// The value given.
+        value: String,
+        /// The cargo feature it needs.
+        feature: &'static str,
+    },
+    /// `POSTAL_HOOKS_DNS_SERVER` is not `ip:port`.
+    #[error(
+        "{DNS_SERVER_VAR}={value:?} is not an address like 127.0.0.1:53",
+        DNS_SERVER_VAR = DNS_SERVER_VAR
+    )]
+    DnsServer {
+        /// The value given.
+        value: String,
     },
     /// `POSTAL_PUBLIC_KEY` holds no usable key.
     #[error("{PUBLIC_KEY_VAR}: {0}", PUBLIC_KEY_VAR = PUBLIC_KEY_VAR)]

@@ -14,6 +14,8 @@
 )]
 
 mod common;
+#[path = "../../tests/tests/dns_support/mod.rs"]
+mod dns_support;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -220,6 +222,46 @@ impl Drop for Child {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+#[test]
+fn keys_reads_postal_s_dns_record() {
+    let dns = dns_support::FakeDns::start(vec![(
+        "postal._domainkey.rp.example.test.".to_owned(),
+        vec![
+            include_str!("../../core/samples/keys/rsa1024/dns_txt_record.txt")
+                .trim()
+                .to_owned(),
+        ],
+    )]);
+    let output = Command::new(binary())
+        .args(["keys", "dns:rp.example.test"])
+        .env("POSTAL_HOOKS_DNS_SERVER", dns.addr.to_string())
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}{}", stderr(&output));
+    let signer = Signer::from_pem(testing::TEST_PRIVATE_KEY_1024_PEM).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "kid {}\nbits 1024\n-----BEGIN PUBLIC KEY-----\n",
+            signer.kid()
+        )),
+        "{text}"
+    );
+    let output = Command::new(binary())
+        .args(["keys", "dns:missing.example.test"])
+        .env("POSTAL_HOOKS_DNS_SERVER", dns.addr.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(
+            "cannot read Postal's key from the DNS record postal._domainkey.missing.example.test.: "
+        ),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -76,6 +76,16 @@ pub enum KeyError {
     /// A DNS record that cannot be used.
     #[error("invalid DNS key record: {0}")]
     DnsRecord(#[source] DnsRecordError),
+    /// Postal's DNS record could not be read, or held no usable key (feature `dns`; see
+    /// [`Verifier::from_dns`](crate::Verifier::from_dns)).
+    #[error("cannot read Postal's key from the DNS record {name}: {cause}")]
+    Dns {
+        /// The record's name, `postal._domainkey.<domain>.`.
+        name: String,
+        /// What went wrong.
+        #[source]
+        cause: DnsLookupError,
+    },
     /// Postal's JWKS URL could not be fetched, or did not hold a usable key set (feature
     /// `jwks`; see [`Verifier::from_jwks_url`](crate::Verifier::from_jwks_url)).
     #[error("cannot fetch Postal's keys from {url}: {cause}")]
@@ -86,6 +96,24 @@ pub enum KeyError {
         #[source]
         cause: FetchError,
     },
+}
+
+/// Why Postal's DNS record gave no key ([`KeyError::Dns`]).
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DnsLookupError {
+    /// The lookup failed: no such name, no answer within the timeout, or no resolver.
+    #[error("{0}")]
+    Lookup(#[source] SharedError),
+    /// TXT records were found, but none holds a key (`p=`).
+    #[error("{found} TXT record(s), none with a key (`p=…`)")]
+    NoKeyRecord {
+        /// How many TXT records there were.
+        found: usize,
+    },
+    /// The record's key cannot be used.
+    #[error("{0}")]
+    Record(#[source] Box<KeyError>),
 }
 
 /// Why Postal's JWKS URL gave no key set ([`KeyError::Fetch`]).
@@ -227,5 +255,6 @@ crate::error_report::debug_as_report!(
     DerError,
     JwksError,
     DnsRecordError,
-    FetchError
+    FetchError,
+    DnsLookupError
 );

@@ -1,6 +1,8 @@
 //! Stage 1 of the data path: the raw body is checked against Postal's signature before
 //! anything reads it. A [`Verifier`] holds the [`PublicKey`]s it trusts.
 
+#[cfg(feature = "dns")]
+mod dns;
 mod error;
 mod key;
 mod key_error;
@@ -16,10 +18,14 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 pub use crate::config::DEFAULT_JWKS_MIN_REFRESH;
+#[cfg(feature = "dns")]
+pub use dns::DEFAULT_DNS_TIMEOUT;
 pub use error::VerifyError;
 pub(crate) use error::WHERE_TO_GET_THE_KEY;
 pub use key::{MAX_KEY_BITS, MIN_KEY_BITS, PublicKey};
-pub use key_error::{DerError, DnsRecordError, FetchError, JwksError, KeyError, PemError};
+pub use key_error::{
+    DerError, DnsLookupError, DnsRecordError, FetchError, JwksError, KeyError, PemError,
+};
 #[cfg(feature = "testing")]
 pub(crate) use pem::decode as decode_pem;
 #[cfg(feature = "jwks")]
@@ -244,6 +250,39 @@ impl Verifier {
                 insecure: false,
             }),
         })
+    }
+
+    /// Trusts the key in Postal's DNS record for a return-path domain: the TXT record
+    /// `postal._domainkey.<domain>` (`v=DKIM1; t=s; h=sha256; p=…;`, SPEC §3), looked up
+    /// now with the system's resolver configuration (`/etc/resolv.conf`), or at `server`
+    /// when given (`POSTAL_HOOKS_DNS_SERVER`), within `timeout` ([`DEFAULT_DNS_TIMEOUT`],
+    /// 5 s). Feature `dns`. The key is read once: after a key rotation on Postal's side,
+    /// restart (or use [`from_jwks_url`](Self::from_jwks_url), which refreshes).
+    ///
+    /// The lookup runs on a thread of its own with its own runtime, so it works inside or
+    /// outside an async runtime; it blocks the caller until it ends.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Dns`] naming the record and the cause: the lookup failed or timed out,
+    /// no TXT record holds a key, or the key cannot be used.
+    ///
+    /// ```no_run
+    /// use postal_hooks::Verifier;
+    /// use postal_hooks::verify::DEFAULT_DNS_TIMEOUT;
+    ///
+    /// let verifier = Verifier::from_dns("rp.example.com", None, DEFAULT_DNS_TIMEOUT)?;
+    /// println!("trusting {}", verifier.keys()[0].kid());
+    /// # Ok::<(), postal_hooks::KeyError>(())
+    /// ```
+    #[cfg(feature = "dns")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "dns")))]
+    pub fn from_dns(
+        domain: &str,
+        server: Option<std::net::SocketAddr>,
+        timeout: std::time::Duration,
+    ) -> Result<Self, KeyError> {
+        Self::new([dns::lookup(domain, server, timeout)?])
     }
 
     /// The JWKS URL the keys come from, when they do ([`from_jwks_url`](Self::from_jwks_url)).

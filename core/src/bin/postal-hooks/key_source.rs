@@ -1,15 +1,15 @@
-//! Reading keys as the commands take them: Postal's JWKS URL, `@file`, or the text itself;
-//! and the private signing key.
+//! Reading keys as the commands take them: Postal's JWKS URL, `dns:<domain>`, `@file`, or
+//! the text itself; and the private signing key.
 
 use std::path::Path;
 use std::time::Duration;
 
 use postal_hooks::testing::Signer;
-use postal_hooks::verify::{DEFAULT_JWKS_MIN_REFRESH, DEFAULT_JWKS_TIMEOUT};
+use postal_hooks::verify::{DEFAULT_DNS_TIMEOUT, DEFAULT_JWKS_MIN_REFRESH, DEFAULT_JWKS_TIMEOUT};
 use postal_hooks::{Dispatcher, KeyError, Receiver, Verifier};
 
 /// A verifier for `source`: a JWKS URL (`https://…/.well-known/jwks.json`, or `http://` to
-/// loopback), `@path` to a file holding PEM, a JWKS document or Postal's DNS record value,
+/// loopback), `dns:<return-path domain>`, `@path` to a file holding PEM, a JWKS document or Postal's DNS record value,
 /// or that text itself.
 pub fn verifier(source: &str) -> Result<Verifier, String> {
     verifier_refreshing(source, DEFAULT_JWKS_MIN_REFRESH)
@@ -24,11 +24,16 @@ pub fn verifier_refreshing(source: &str, min_refresh: Duration) -> Result<Verifi
             .map_err(|error| error.to_string());
     }
     if lower.starts_with("dns:") {
-        return Err(format!(
-            "{source}: reading the key from DNS is not built in; take it from the JWKS URL \
-             (https://<postal host>/.well-known/jwks.json), or save the TXT record of \
-             postal._domainkey.<return-path domain> to a file and pass @file"
-        ));
+        // The system's resolver, or POSTAL_HOOKS_DNS_SERVER (ip:port).
+        let server = match std::env::var("POSTAL_HOOKS_DNS_SERVER") {
+            Ok(text) if !text.trim().is_empty() => Some(text.trim().parse().map_err(|_| {
+                format!("POSTAL_HOOKS_DNS_SERVER={text:?} is not an address like 127.0.0.1:53")
+            })?),
+            _ => None,
+        };
+        let domain = source.get(4..).unwrap_or_default();
+        return Verifier::from_dns(domain, server, DEFAULT_DNS_TIMEOUT)
+            .map_err(|error| error.to_string());
     }
     let text = match source.strip_prefix('@') {
         Some(path) => {

@@ -8,7 +8,9 @@ use crate::key_source;
 #[derive(clap::Args)]
 pub struct Args {
     /// Where the key is: Postal's JWKS URL (`https://<postal host>/.well-known/jwks.json`),
-    /// or `@file` holding PEM, a JWKS document or Postal's DNS record value.
+    /// `dns:<return-path domain>` (the TXT record `postal._domainkey.<domain>`; the DNS
+    /// server from `POSTAL_HOOKS_DNS_SERVER` if set), or `@file` holding PEM, a JWKS
+    /// document or Postal's DNS record value.
     source: String,
 }
 

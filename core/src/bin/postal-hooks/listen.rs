@@ -19,8 +19,8 @@ pub struct Args {
     /// Where to listen, such as `127.0.0.1:3000` (`0.0.0.0:3000` for every interface).
     #[arg(long, default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
-    /// Postal's public key: its JWKS URL, `@file` (PEM, JWKS or DNS record value), or the
-    /// key text itself.
+    /// Postal's public key: its JWKS URL, `dns:<domain>`, `@file` (PEM, JWKS or DNS record
+    /// value), or the key text itself.
     #[arg(long)]
     key: String,
     /// Accept requests signed only with the legacy SHA-1 signature (Postal before 3.2).

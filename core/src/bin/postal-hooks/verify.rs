@@ -10,8 +10,8 @@ use crate::key_source;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The key to verify with: Postal's JWKS URL, `@file` (PEM, JWKS or DNS record value),
-    /// or the key text itself.
+    /// The key to verify with: Postal's JWKS URL, `dns:<domain>`, `@file` (PEM, JWKS or DNS
+    /// record value), or the key text itself.
     #[arg(long)]
     key: String,
     /// The request's headers, one `Name: value` per line (a request or status line, such
