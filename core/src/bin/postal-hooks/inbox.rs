@@ -113,14 +113,14 @@ async fn list(inbox: &Inbox, limit: usize) -> Outcome {
         .await
         .map_err(|error| error.to_string())?;
     if letters.is_empty() {
-        println!("no dead letters");
+        say!("no dead letters");
     }
     for letter in letters {
         let dead_at = letter
             .dead_at
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO);
-        println!(
+        say!(
             "{} {} attempts={} dead_at={} reason={}",
             letter.uuid,
             letter.event,
@@ -129,7 +129,7 @@ async fn list(inbox: &Inbox, limit: usize) -> Outcome {
             letter.reason
         );
         for failure in letter.errors {
-            println!("  {}: {}", failure.handler, failure.error);
+            say!("  {}: {}", failure.handler, failure.error);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -137,10 +137,10 @@ async fn list(inbox: &Inbox, limit: usize) -> Outcome {
 
 fn settle(done: bool, said: &str, uuid: &str) -> Outcome {
     if done {
-        println!("{said}");
+        say!("{said}");
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("{uuid} is not a dead letter");
+        say!("{uuid} is not a dead letter");
         Ok(ExitCode::FAILURE)
     }
 }

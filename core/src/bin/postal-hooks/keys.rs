@@ -17,9 +17,9 @@ pub struct Args {
 pub fn run(args: Args) -> Outcome {
     let verifier = key_source::verifier(&args.source)?;
     for key in verifier.keys().iter() {
-        println!("kid {}", key.kid());
-        println!("bits {}", key.bits());
-        print!("{}", key.to_pem());
+        say!("kid {}", key.kid());
+        say!("bits {}", key.bits());
+        say_part!("{}", key.to_pem());
     }
     Ok(ExitCode::SUCCESS)
 }

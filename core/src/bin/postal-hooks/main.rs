@@ -11,6 +11,27 @@
 //! signature that does not verify), 2 when the command cannot run (a bad argument, an
 //! unreadable file, an unreachable key URL).
 
+/// `println!` for the commands' output, which is often piped: when the reader has gone
+/// (`postal-hooks keys … | head -1`), the command stops quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// [`say!`] without the newline.
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if write!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod inbox;
 mod key_source;
 mod keys;

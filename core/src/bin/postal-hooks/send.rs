@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Outcome {
     } else {
         signature.headers()
     };
-    println!(
+    say!(
         "POST {} ({} bytes, uuid {uuid}, key {})",
         args.url,
         body.len(),
@@ -83,7 +83,7 @@ pub fn run(args: Args) -> Outcome {
         .map_err(|error| format!("POST {}: {error}", args.url))?;
     let status = response.status();
     let text = response.body_mut().read_to_string().unwrap_or_default();
-    println!("{} {}", status.as_u16(), text.trim_end());
+    say!("{} {}", status.as_u16(), text.trim_end());
     Ok(if status.is_success() {
         ExitCode::SUCCESS
     } else {

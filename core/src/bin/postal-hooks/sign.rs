@@ -29,7 +29,7 @@ pub fn run(args: Args) -> Outcome {
         signature.headers()
     };
     for (name, value) in headers {
-        println!("{name}: {value}");
+        say!("{name}: {value}");
     }
     Ok(ExitCode::SUCCESS)
 }

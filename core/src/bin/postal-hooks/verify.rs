@@ -39,18 +39,18 @@ pub fn run(args: Args) -> Outcome {
     let headers = parse_headers(&text);
     let body = key_source::read_body(&args.body)?;
     match verifier.verify(&headers, &body) {
-        Ok(Verified::Sha256 { kid }) => println!("verified: X-Postal-Signature-256 by key {kid}"),
-        Ok(Verified::Sha1 { kid }) => println!("verified: X-Postal-Signature (SHA-1) by key {kid}"),
-        Ok(other) => println!("verified: {other:?}"),
+        Ok(Verified::Sha256 { kid }) => say!("verified: X-Postal-Signature-256 by key {kid}"),
+        Ok(Verified::Sha1 { kid }) => say!("verified: X-Postal-Signature (SHA-1) by key {kid}"),
+        Ok(other) => say!("verified: {other:?}"),
         Err(error) => {
-            println!("not verified: {error}");
+            say!("not verified: {error}");
             return Ok(ExitCode::FAILURE);
         }
     }
     let receiver = key_source::checking_receiver(verifier, window)?;
     match receiver.verify_and_parse(&headers, &body) {
         Ok(envelope) => {
-            println!(
+            say!(
                 "event {} uuid {} timestamp {}",
                 envelope.event().name(),
                 envelope.uuid(),
@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
-            println!("not accepted ({}): {error}", error.http_status().as_u16());
+            say!("not accepted ({}): {error}", error.http_status().as_u16());
             Ok(ExitCode::FAILURE)
         }
     }
