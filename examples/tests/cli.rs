@@ -63,7 +63,16 @@ fn binary() -> &'static PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(binary()).args(args).output().unwrap()
+    run_with(args, &[])
+}
+
+/// [`run`] with environment variables set for the command.
+fn run_with(args: &[&str], envs: &[(&str, String)]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .envs(envs.iter().map(|(name, value)| (*name, value)))
+        .output()
+        .unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -234,11 +243,8 @@ fn keys_reads_postal_s_dns_record() {
                 .to_owned(),
         ],
     )]);
-    let output = Command::new(binary())
-        .args(["keys", "dns:rp.example.test"])
-        .env("POSTAL_HOOKS_DNS_SERVER", dns.addr.to_string())
-        .output()
-        .unwrap();
+    let dns_server = [("POSTAL_HOOKS_DNS_SERVER", dns.addr.to_string())];
+    let output = run_with(&["keys", "dns:rp.example.test"], &dns_server);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
     let signer = Signer::from_pem(testing::TEST_PRIVATE_KEY_1024_PEM).unwrap();
@@ -249,11 +255,7 @@ fn keys_reads_postal_s_dns_record() {
         )),
         "{text}"
     );
-    let output = Command::new(binary())
-        .args(["keys", "dns:missing.example.test"])
-        .env("POSTAL_HOOKS_DNS_SERVER", dns.addr.to_string())
-        .output()
-        .unwrap();
+    let output = run_with(&["keys", "dns:missing.example.test"], &dns_server);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains(
