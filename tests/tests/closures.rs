@@ -27,16 +27,18 @@ async fn sync_and_async_closures_run_in_order_after_specific_before_catch_all() 
         .without_registered_handlers()
         .on_any(move |event: &Event| push(&a, format!("any {}", event.name())))
         .on(move |sent: &MessageSent| push(&b, format!("sent {}", sent.message.id)))
-        .on_async(move |sent: MessageSent| {
+        .on_async(move |sent: &MessageSent| {
             let c = c.clone();
+            let id = sent.message.id;
             async move {
                 tokio::task::yield_now().await;
-                push(&c, format!("sent async {}", sent.message.id));
+                push(&c, format!("sent async {id}"));
                 Err::<(), _>("async closure failed")
             }
         })
-        .on_any_async(move |event: Event| {
+        .on_any_async(move |event: &Event| {
             let d = d.clone();
+            let event = event.clone();
             async move { push(&d, format!("any async {}", event.name())) }
         })
         .on(move |bounce: &MessageBounced| push(&e, format!("bounce {}", bounce.bounce.id)))

@@ -16,7 +16,7 @@ fn slow_receiver() -> (Receiver, Arc<AtomicUsize>) {
     let counter = finished.clone();
     let dispatcher = Dispatcher::builder()
         .without_registered_handlers()
-        .on_any_async(move |_: Event| {
+        .on_any_async(move |_: &Event| {
             let counter = counter.clone();
             async move {
                 tokio::time::sleep(std::time::Duration::from_millis(400)).await;

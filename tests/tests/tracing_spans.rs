@@ -61,7 +61,7 @@ fn mixed_dispatcher() -> Dispatcher {
     Dispatcher::builder()
         .without_registered_handlers()
         .on(|_: &MessageBounced| tracing::info!("sync handler speaking"))
-        .on_async(|_: MessageBounced| async {
+        .on_async(|_: &MessageBounced| async {
             tracing::info!("async handler before await");
             tokio::task::yield_now().await;
             tracing::info!("async handler after await");

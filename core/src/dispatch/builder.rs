@@ -23,7 +23,10 @@ use crate::registry::{self, BuildError, ClosureFn, Collector};
 /// let dispatcher = Dispatcher::builder()
 ///     .state(Db)
 ///     .on(|bounce: &MessageBounced| println!("bounced: {:?}", bounce.original_message.to))
-///     .on_async(|sent: MessageSent| async move { println!("sent: {}", sent.message.id) })
+///     .on_async(|sent: &MessageSent| {
+///         let id = sent.message.id;
+///         async move { println!("sent: {id}") }
+///     })
 ///     .build()?;
 /// # Ok::<(), postal_hooks::BuildError>(())
 /// ```
@@ -209,19 +212,47 @@ impl DispatcherBuilder {
         })
     }
 
-    /// Adds an asynchronous closure for the event `E`; it receives its own copy of the
-    /// event: `.on_async(|sent: MessageSent| async move { .. })`.
+    /// Adds an asynchronous closure for the event `E`. It takes the event as [`on`](Self::on)
+    /// does, `&E`, inferred from the argument, and returns a future whose output is `()` or
+    /// `Result<(), E>`.
+    ///
+    /// The future must own what it uses (`'static`), since the dispatcher may poll it after
+    /// the request's buffers are gone: copy the fields you need, or clone the event, before
+    /// `async move`. A handler whose future borrows the event is an `async fn` with
+    /// [`#[on_event]`](crate::on_event).
+    ///
+    /// ```
+    /// use postal_hooks::{Dispatcher, events::MessageSent};
+    ///
+    /// # async fn notify(_: String) -> Result<(), std::io::Error> { Ok(()) }
+    /// let dispatcher = Dispatcher::builder()
+    ///     .on(|sent: &MessageSent| println!("sent to {:?}", sent.message.to))
+    ///     .on_async(|sent: &MessageSent| {
+    ///         let token = sent.message.token.clone();
+    ///         async move { notify(token).await }
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), postal_hooks::BuildError>(())
+    /// ```
+    ///
+    /// A future that borrows the event does not compile; rustc says "lifetime may not live
+    /// long enough … returning this value requires that `'1` must outlive `'2`":
+    ///
+    /// ```compile_fail
+    /// # use postal_hooks::{Dispatcher, events::MessageSent};
+    /// Dispatcher::builder().on_async(|sent: &MessageSent| async move {
+    ///     println!("{}", sent.message.token) // borrows `sent`: copy it before `async move`
+    /// });
+    /// ```
     #[track_caller]
     pub fn on_async<E, F, Fut>(self, handler: F) -> Self
     where
         E: EventType,
-        F: Fn(E) -> Fut + Send + Sync + 'static,
+        F: Fn(&E) -> Fut + Send + Sync + 'static,
         Fut: Future<Output: IntoHandlerResult> + Send + 'static,
     {
         let name = type_name::<F>();
-        self.for_event(name, move |event: &E| {
-            registry::pending(handler(event.clone()))
-        })
+        self.for_event(name, move |event: &E| registry::pending(handler(event)))
     }
 
     /// Adds a synchronous closure for every event, unknown ones included.
@@ -235,15 +266,17 @@ impl DispatcherBuilder {
         self.closure(name, EventFilter::All, Arc::new(call))
     }
 
-    /// Adds an asynchronous closure for every event; it receives its own copy.
+    /// Adds an asynchronous closure for every event. It takes `&Event`, as
+    /// [`on_any`](Self::on_any) does; its future must own what it uses, as with
+    /// [`on_async`](Self::on_async).
     #[track_caller]
     pub fn on_any_async<F, Fut>(self, handler: F) -> Self
     where
-        F: Fn(Event) -> Fut + Send + Sync + 'static,
+        F: Fn(&Event) -> Fut + Send + Sync + 'static,
         Fut: Future<Output: IntoHandlerResult> + Send + 'static,
     {
         let name = type_name::<F>();
-        let call = move |event: &Event| registry::pending(handler(event.clone()));
+        let call = move |event: &Event| registry::pending(handler(event));
         self.closure(name, EventFilter::All, Arc::new(call))
     }
 

@@ -83,7 +83,7 @@ impl fmt::Display for Location {
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let dispatcher = Dispatcher::builder()
 ///     .without_registered_handlers()
-///     .on_async(|_: MessageSent| async {})
+///     .on_async(|_: &MessageSent| async {})
 ///     .build()?;
 /// assert!(dispatcher.handlers().all(|h| h.kind() == HandlerKind::Closure));
 /// # Ok(()) }
