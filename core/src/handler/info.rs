@@ -122,6 +122,8 @@ pub enum HandlerKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HandlerInfo {
     pub(crate) name: &'static str,
+    /// `module::fn_name`, made once when the handler is collected (see [`Self::new`]).
+    path: &'static str,
     pub(crate) location: Location,
     pub(crate) events: EventFilter,
     pub(crate) kind: HandlerKind,
@@ -129,6 +131,24 @@ pub struct HandlerInfo {
 }
 
 impl HandlerInfo {
+    /// A handler's description; its path is made here, once.
+    pub(crate) fn new(
+        name: &'static str,
+        location: Location,
+        events: EventFilter,
+        kind: HandlerKind,
+        dedupe: bool,
+    ) -> Self {
+        HandlerInfo {
+            name,
+            path: intern_path(location.module_path, name),
+            location,
+            events,
+            kind,
+            dedupe,
+        }
+    }
+
     /// The fn name (`suppress`); for a closure, its type name
     /// (`my_app::main::{{closure}}`).
     pub fn name(&self) -> &'static str {
@@ -141,28 +161,9 @@ impl HandlerInfo {
     }
 
     /// [`path`](Self::path) as a `'static` string, for span fields and metric labels at no
-    /// allocation per request: built and kept on its first use (one per distinct handler,
-    /// a number fixed by the program's code), then looked up.
+    /// cost per request.
     pub(crate) fn static_path(&self) -> &'static str {
-        type Paths = RwLock<HashMap<(&'static str, &'static str), &'static str>>;
-        static PATHS: OnceLock<Paths> = OnceLock::new();
-        let module = self.location.module_path;
-        if module.is_empty() {
-            return self.name;
-        }
-        let key = (module, self.name);
-        let paths = PATHS.get_or_init(Paths::default);
-        if let Some(path) = paths
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-        {
-            return path;
-        }
-        let mut paths = paths.write().unwrap_or_else(PoisonError::into_inner);
-        paths
-            .entry(key)
-            .or_insert_with(|| Box::leak(format!("{module}::{}", self.name).into_boxed_str()))
+        self.path
     }
 
     /// Where it was declared (or, for closures, registered).
@@ -191,6 +192,30 @@ impl HandlerInfo {
     pub fn is_catch_all(&self) -> bool {
         self.events == EventFilter::All
     }
+}
+
+/// `module::name` as a `'static` string: made and kept on its first use (one per distinct
+/// handler, a number fixed by the program's code), then looked up, so that collecting the
+/// handlers again (each `build()`) leaks nothing more.
+fn intern_path(module: &'static str, name: &'static str) -> &'static str {
+    type Paths = RwLock<HashMap<(&'static str, &'static str), &'static str>>;
+    static PATHS: OnceLock<Paths> = OnceLock::new();
+    if module.is_empty() {
+        return name;
+    }
+    let key = (module, name);
+    let paths = PATHS.get_or_init(Paths::default);
+    if let Some(path) = paths
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return path;
+    }
+    let mut paths = paths.write().unwrap_or_else(PoisonError::into_inner);
+    paths
+        .entry(key)
+        .or_insert_with(|| Box::leak(format!("{module}::{name}").into_boxed_str()))
 }
 
 impl fmt::Display for HandlerInfo {

@@ -82,17 +82,12 @@ impl Collector {
         call: Arc<ClosureFn>,
         caller: &'static std::panic::Location<'static>,
     ) {
-        let info = HandlerInfo {
-            name,
-            location: Location {
-                module_path: "",
-                file: caller.file(),
-                line: caller.line(),
-            },
-            events,
-            kind: HandlerKind::Closure,
-            dedupe: true,
+        let location = Location {
+            module_path: "",
+            file: caller.file(),
+            line: caller.line(),
         };
+        let info = HandlerInfo::new(name, location, events, HandlerKind::Closure, true);
         // Stable for a given program: the closure's place among the builder's closures and
         // where it was registered.
         let key = format!(

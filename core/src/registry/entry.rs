@@ -34,13 +34,13 @@ impl HandlerEntry {
         let fields = &registration.fields;
         let mut needs: Vec<StateNeed> = Vec::new();
         (fields.needs)(&mut needs);
-        let info = HandlerInfo {
-            name: fields.name,
-            location: fields.location,
-            events: fields.events,
-            kind: fields.kind,
-            dedupe: fields.dedupe,
-        };
+        let info = HandlerInfo::new(
+            fields.name,
+            fields.location,
+            fields.events,
+            fields.kind,
+            fields.dedupe,
+        );
         HandlerEntry {
             key: info.path(),
             info,

@@ -87,6 +87,8 @@ impl Server {
                 postal_hooks::testing::TEST_PUBLIC_KEY_PEM,
             )
             .env("POSTAL_HOOKS_ADDR", format!("127.0.0.1:{port}"))
+            // The examples' default, whatever the caller's: the request line on.
+            .env("RUST_LOG", "info")
             .envs(envs.iter().map(|(name, value)| (*name, value)))
             .stdout(Stdio::null());
         Server::started(port, command.spawn().unwrap())

@@ -79,6 +79,12 @@ impl Table {
                     targets,
                 ),
                 (
+                    "in-memory, RUST_LOG=warn / hand-written",
+                    self.find(mode, "product, in-memory, RUST_LOG=warn"),
+                    self.find(mode, "hand-written"),
+                    ("", ""),
+                ),
+                (
                     "Redis / in-memory",
                     self.find(mode, "product, Redis"),
                     memory,
