@@ -199,7 +199,8 @@ impl DispatcherBuilder {
     }
 
     /// Adds a synchronous closure for the event `E`, inferred from the argument:
-    /// `.on(|bounce: &MessageBounced| ..)`. It returns `()` or `Result<(), E>`.
+    /// `.on(|bounce: &MessageBounced| ..)`. It returns `()` or `Result<(), Err>`, `Err` any
+    /// error [`IntoHandlerResult`](crate::IntoHandlerResult) accepts.
     #[track_caller]
     pub fn on<E, R>(self, handler: impl Fn(&E) -> R + Send + Sync + 'static) -> Self
     where
@@ -214,12 +215,13 @@ impl DispatcherBuilder {
 
     /// Adds an asynchronous closure for the event `E`. It takes the event as [`on`](Self::on)
     /// does, `&E`, inferred from the argument, and returns a future whose output is `()` or
-    /// `Result<(), E>`.
+    /// `Result<(), Err>`, as [`on`](Self::on)'s result.
     ///
-    /// The future must own what it uses (`'static`), since the dispatcher may poll it after
-    /// the request's buffers are gone: copy the fields you need, or clone the event, before
-    /// `async move`. A handler whose future borrows the event is an `async fn` with
-    /// [`#[on_event]`](crate::on_event).
+    /// The future must own what it uses (`'static`): in a bound `Fn(&E) -> Fut`, `Fut` is
+    /// one type, which cannot borrow from each call's `&E` (stable Rust cannot say "a
+    /// future that borrows its argument, and is `Send`" in a bound). Copy the fields you
+    /// need, or clone the event, before `async move`. A handler whose future borrows the
+    /// event is an `async fn` with [`#[on_event]`](crate::on_event).
     ///
     /// ```
     /// use postal_hooks::{Dispatcher, events::MessageSent};
@@ -269,6 +271,19 @@ impl DispatcherBuilder {
     /// Adds an asynchronous closure for every event. It takes `&Event`, as
     /// [`on_any`](Self::on_any) does; its future must own what it uses, as with
     /// [`on_async`](Self::on_async).
+    ///
+    /// ```
+    /// use postal_hooks::{Dispatcher, Event};
+    ///
+    /// # async fn archive(_: Event) {}
+    /// let dispatcher = Dispatcher::builder()
+    ///     .on_any_async(|event: &Event| {
+    ///         let event = event.clone(); // the future owns its copy
+    ///         async move { archive(event).await }
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), postal_hooks::BuildError>(())
+    /// ```
     #[track_caller]
     pub fn on_any_async<F, Fut>(self, handler: F) -> Self
     where

@@ -200,7 +200,7 @@ impl fmt::Display for HandlerRun {
         write!(
             f,
             "{} ({}): {} in {:?}",
-            self.handler.path(),
+            self.handler.static_path(),
             self.handler.location(),
             self.outcome,
             self.duration

@@ -220,6 +220,6 @@ fn intern_path(module: &'static str, name: &'static str) -> &'static str {
 
 impl fmt::Display for HandlerInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} [{}]", self.location, self.path(), self.events)
+        write!(f, "{} {} [{}]", self.location, self.path, self.events)
     }
 }

@@ -7,7 +7,8 @@ use crate::events::Event;
 use crate::handler::{CallContext, CallFn, HandlerInfo, Invocation, Registration, StateNeed};
 
 /// A closure handler after type erasure. Closures never borrow the event into their result
-/// (an async closure gets its own copy), so the invocation is `'static`.
+/// (an async closure's future is `'static`: it owns what it uses), so the invocation is
+/// `'static`.
 pub(crate) type ClosureFn = dyn Fn(&Event) -> Invocation<'static> + Send + Sync;
 
 /// A handler ready to call.

@@ -8,8 +8,9 @@
 //! delivery, SPEC "Delivery and retries"). The product runs with the in-memory store and
 //! with `POSTAL_HOOKS_REDIS_URL` set (a Redis of the harness's own on loopback, or
 //! `POSTAL_HOOKS_TEST_REDIS_URL`), and `INFO commandstats` gives Redis commands per delivery.
-//! The in-memory product runs once more with `RUST_LOG=warn`, so the cost of its one INFO
-//! line per request (to stdout, here `/dev/null`) shows beside the rest.
+//! The in-memory product runs once more with `RUST_LOG=warn`, so the cost of its INFO-level
+//! tracing (the one line per request, to stdout, here `/dev/null`, and the request,
+//! dispatch and handler spans) shows beside the rest.
 //!
 //! A benchmark, never a test: it asserts nothing about speed; it prints.
 //!
@@ -88,7 +89,8 @@ fn main() {
         };
         run("hand-written", Server::reference(), None);
         run("product, in-memory", Server::product(&product, None), None);
-        // The same without the per-request INFO line (issue 13): what that line costs.
+        // The same without INFO-level tracing (issue 13's line per request and the
+        // request, dispatch and handler spans): what they cost.
         let quiet = Server::product_with(&product, &[("RUST_LOG", "warn".to_owned())]);
         run("product, in-memory, RUST_LOG=warn", quiet, None);
         if let Some(redis) = &redis {

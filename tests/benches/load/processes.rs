@@ -72,7 +72,8 @@ impl Server {
         Server::product_with(exe, &envs)
     }
 
-    /// The product with the settings `envs` (every other `POSTAL_HOOKS_*` unset).
+    /// The product with the settings `envs` (every other `POSTAL_HOOKS_*` unset, and
+    /// `RUST_LOG=info`, the examples' default, unless `envs` sets it).
     pub fn product_with(exe: &Path, envs: &[(&str, String)]) -> Server {
         let port = free_port();
         let mut command = pinned(1, exe);

@@ -96,7 +96,7 @@ impl Writer {
     }
 }
 
-/// The thread: waits for a request, takes every other one waiting, runs them in one
+/// The thread: waits for a request, gathers the others (see [`gather`]), runs them in one
 /// transaction (one failing does not undo the others), commits, then answers them all.
 fn run(
     mut connection: Connection,
@@ -108,24 +108,7 @@ fn run(
     let mut synchronous_full = true;
     let mut last_prune = Instant::now();
     while let Ok(first) = requests.recv() {
-        // Lets the tasks that are ready to run (on this core, when the process has few)
-        // queue their requests too, so that they share this transaction and its fsync
-        // rather than each waiting for one of their own; again while more keep coming.
-        // With a core to spare, a yield returns at once.
-        let mut batch = vec![first];
-        for _ in 0..YIELDS {
-            std::thread::yield_now();
-            let before = batch.len();
-            while batch.len() < MAX_BATCH {
-                match requests.try_recv() {
-                    Ok(request) => batch.push(request),
-                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-                }
-            }
-            if batch.len() == before {
-                break;
-            }
-        }
+        let batch = gather(first, requests);
         let durable = batch.iter().any(|request| request.durable);
         if durable != synchronous_full {
             let level = if durable {
@@ -149,6 +132,34 @@ fn run(
             finish(ended.as_ref());
         }
     }
+}
+
+/// One transaction's requests: `first`, and up to [`MAX_BATCH`] in all of those waiting.
+///
+/// Before each look at the queue it yields, so that the tasks ready to run (on this core,
+/// when the process has few) queue their requests too and share this transaction and its
+/// fsync rather than each waiting for one of their own; again, up to [`YIELDS`] times,
+/// while more keep coming. With a core to spare, a yield returns at once. Requests left
+/// over go into the next transaction; a closed channel still gives up what it holds.
+fn gather<T>(first: T, requests: &Receiver<T>) -> Vec<T> {
+    let mut batch = vec![first];
+    for _ in 0..YIELDS {
+        if batch.len() >= MAX_BATCH {
+            break;
+        }
+        std::thread::yield_now();
+        let before = batch.len();
+        while batch.len() < MAX_BATCH {
+            match requests.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+        }
+        if batch.len() == before {
+            break;
+        }
+    }
+    batch
 }
 
 /// Runs one of the few fixed statements of the batch's frame (prepared once).
@@ -238,4 +249,39 @@ fn read_counts(connection: &Connection) -> rusqlite::Result<Counts> {
 /// A `u64` as SQLite's integer (times in ms, sizes), saturating.
 pub(super) fn sql_int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_takes_what_waits_up_to_its_bound_and_leaves_the_rest() {
+        let (send, receive) = channel();
+        for number in 0..MAX_BATCH + 10 {
+            send.send(number).unwrap_or_default();
+        }
+        let first = receive.recv().unwrap_or_default();
+        let batch = gather(first, &receive);
+        assert_eq!(batch, (0..MAX_BATCH).collect::<Vec<_>>());
+        let rest: Vec<_> = receive.try_iter().collect();
+        assert_eq!(rest, (MAX_BATCH..MAX_BATCH + 10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_closed_channel_still_gives_up_what_it_holds() {
+        let (send, receive) = channel();
+        for number in 1..=3 {
+            send.send(number).unwrap_or_default();
+        }
+        drop(send);
+        assert_eq!(gather(0, &receive), [0, 1, 2, 3]);
+        assert!(receive.recv().is_err());
+    }
+
+    #[test]
+    fn alone_it_is_a_batch_of_one() {
+        let (_send, receive) = channel::<u32>();
+        assert_eq!(gather(7, &receive), [7]);
+    }
 }
