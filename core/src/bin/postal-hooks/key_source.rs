@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use postal_hooks::config::{self, ConfigError, DNS_SERVER_VAR};
 use postal_hooks::testing::Signer;
-use postal_hooks::verify::{DEFAULT_DNS_TIMEOUT, DEFAULT_JWKS_MIN_REFRESH, DEFAULT_JWKS_TIMEOUT};
-use postal_hooks::{Dispatcher, KeyError, Receiver, Verifier};
+use postal_hooks::verify::DEFAULT_JWKS_MIN_REFRESH;
+use postal_hooks::{Dispatcher, Receiver, Verifier};
 
 /// A verifier for `source`: a JWKS URL (`https://…/.well-known/jwks.json`, or `http://` to
 /// loopback), `dns:<return-path domain>`, `@path` to a file holding PEM, a JWKS document or Postal's DNS record value,
@@ -15,35 +16,23 @@ pub fn verifier(source: &str) -> Result<Verifier, String> {
     verifier_refreshing(source, DEFAULT_JWKS_MIN_REFRESH)
 }
 
-/// [`verifier`], with the shortest time between two fetches of a JWKS URL.
+/// [`verifier`], with the shortest time between two fetches of a JWKS URL. `@path` is read
+/// here; the rest is the library's reading of `POSTAL_PUBLIC_KEY`, with
+/// `POSTAL_HOOKS_DNS_SERVER` for `dns:`.
 pub fn verifier_refreshing(source: &str, min_refresh: Duration) -> Result<Verifier, String> {
     let source = source.trim();
-    let lower = source.to_ascii_lowercase();
-    if lower.starts_with("https://") || lower.starts_with("http://") {
-        return Verifier::from_jwks_url(source, DEFAULT_JWKS_TIMEOUT, min_refresh)
-            .map_err(|error| error.to_string());
+    if let Some(path) = source.strip_prefix('@') {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {path}: {error}"))?;
+        return Verifier::from_key_text(&text).map_err(|error| format!("{path}: {error}"));
     }
-    if lower.starts_with("dns:") {
-        // The system's resolver, or POSTAL_HOOKS_DNS_SERVER (ip:port).
-        let server = match std::env::var("POSTAL_HOOKS_DNS_SERVER") {
-            Ok(text) if !text.trim().is_empty() => Some(text.trim().parse().map_err(|_| {
-                format!("POSTAL_HOOKS_DNS_SERVER={text:?} is not an address like 127.0.0.1:53")
-            })?),
-            _ => None,
-        };
-        let domain = source.get(4..).unwrap_or_default();
-        return Verifier::from_dns(domain, server, DEFAULT_DNS_TIMEOUT)
-            .map_err(|error| error.to_string());
-    }
-    let text = match source.strip_prefix('@') {
-        Some(path) => {
-            std::fs::read_to_string(path).map_err(|error| format!("cannot read {path}: {error}"))?
-        }
-        None => source.to_owned(),
-    };
-    Verifier::from_key_text(&text).map_err(|error: KeyError| match source.strip_prefix('@') {
-        Some(path) => format!("{path}: {error}"),
-        None => error.to_string(),
+    let dns_server = std::env::var(DNS_SERVER_VAR).ok();
+    let dns_server =
+        config::dns_server(dns_server.as_deref()).map_err(|error| error.to_string())?;
+    config::key_source_verifier(source, min_refresh, dns_server).map_err(|error| match error {
+        // Said without the setting's name: here the key is an argument.
+        ConfigError::Key(error) => error.to_string(),
+        other => other.to_string(),
     })
 }
 

@@ -7,6 +7,10 @@ use std::time::Duration;
 use crate::shared_error::SharedError;
 use crate::verify::{KeyError, Verifier, WHERE_TO_GET_THE_KEY};
 
+mod key_source;
+
+pub use key_source::{dns_server, key_source_verifier};
+
 /// Listen address variable; default `127.0.0.1:3000`.
 ///
 /// ```
@@ -367,13 +371,9 @@ impl Config {
                 minimum: MIN_JWKS_REFRESH,
             });
         }
-        let dns_server = match lookup(DNS_SERVER_VAR).as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(text) => Some(text.parse().map_err(|_| ConfigError::DnsServer {
-                value: text.to_owned(),
-            })?),
-        };
-        let verifier = key_verifier(&key_text, min_refresh, dns_server)?.allow_sha1(allow_sha1);
+        let dns_server = dns_server(lookup(DNS_SERVER_VAR).as_deref())?;
+        let verifier =
+            key_source_verifier(&key_text, min_refresh, dns_server)?.allow_sha1(allow_sha1);
         let retry_backoff = duration(RETRY_BACKOFF_VAR, DEFAULT_RETRY_BACKOFF)?;
         let retry_max_age = duration(RETRY_MAX_AGE_VAR, DEFAULT_RETRY_MAX_AGE)?;
         let inbox_lease = duration(INBOX_LEASE_VAR, DEFAULT_INBOX_LEASE)?;
@@ -406,49 +406,6 @@ impl Config {
             inbox_prefix: lookup(INBOX_PREFIX_VAR)
                 .map(|prefix| prefix.trim().to_owned())
                 .filter(|prefix| !prefix.is_empty()),
-        })
-    }
-}
-
-/// The verifier for `POSTAL_PUBLIC_KEY`'s value: a JWKS URL is fetched (feature `jwks`).
-fn key_verifier(
-    key_text: &str,
-    min_refresh: Duration,
-    dns_server: Option<std::net::SocketAddr>,
-) -> Result<Verifier, ConfigError> {
-    let trimmed = key_text.trim();
-    if let Some(domain) = trimmed.strip_prefix("dns:") {
-        #[cfg(feature = "dns")]
-        return Verifier::from_dns(domain, dns_server, crate::verify::DEFAULT_DNS_TIMEOUT)
-            .map_err(ConfigError::Key);
-        #[cfg(not(feature = "dns"))]
-        {
-            let _ = (domain, dns_server);
-            return Err(ConfigError::KeySourceNeedsFeature {
-                value: trimmed.to_owned(),
-                feature: "dns",
-            });
-        }
-    }
-    #[cfg(not(feature = "dns"))]
-    let _ = dns_server;
-    let is_url = ["https://", "http://"].iter().any(|scheme| {
-        trimmed
-            .get(..scheme.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
-    });
-    if !is_url {
-        return Verifier::from_key_text(key_text).map_err(ConfigError::Key);
-    }
-    #[cfg(feature = "jwks")]
-    return Verifier::from_jwks_url(trimmed, crate::verify::DEFAULT_JWKS_TIMEOUT, min_refresh)
-        .map_err(ConfigError::Key);
-    #[cfg(not(feature = "jwks"))]
-    {
-        let _ = min_refresh;
-        Err(ConfigError::KeySourceNeedsFeature {
-            value: trimmed.to_owned(),
-            feature: "jwks",
         })
     }
 }
