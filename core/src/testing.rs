@@ -266,10 +266,7 @@ impl Signature {
 
 /// SHA-256 hex of `bytes`, handy for comparing fixture files.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::crypto::sha256(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::crypto::hex(&crate::crypto::sha256(bytes))
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@
 mod common;
 #[path = "../../tests/tests/dns_support/mod.rs"]
 mod dns_support;
+#[path = "../../tests/tests/jwks_support/mod.rs"]
+mod jwks_support;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -24,6 +26,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::{Server, free_port};
+use jwks_support::JwksServer;
 use postal_hooks::testing::{self, Signer};
 
 /// The `postal-hooks` binary, built (or found up to date) by cargo on first use.
@@ -83,6 +86,12 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The command could not run (exit 2) and said `says` on stderr.
+fn assert_cannot_run(output: &Output, says: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
+    assert!(stderr(output).contains(says), "{}", stderr(output));
+}
+
 /// The uuid `send` printed: `POST <url> (<n> bytes, uuid <uuid>, key <kid>)`.
 fn sent_uuid(output: &Output) -> String {
     let text = stdout(output);
@@ -140,13 +149,9 @@ fn send_keeps_the_capture_when_told_and_refuses_a_public_key() {
         "/../core/samples/keys/test_signing.pub.pem"
     );
     let output = run(&["send", "--url", &server.url, "--key", public]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains(
-            "this is a public key (`PUBLIC KEY`); signing needs the private key, such as Postal's signing.key"
-        ),
-        "{}",
-        stderr(&output)
+    assert_cannot_run(
+        &output,
+        "this is a public key (`PUBLIC KEY`); signing needs the private key, such as Postal's signing.key",
     );
 
     // SHA-1 only (Postal before 3.2), to a server that did not opt in: refused, exit 1.
@@ -163,38 +168,13 @@ fn send_keeps_the_capture_when_told_and_refuses_a_public_key() {
     );
 
     let output = run(&["send", "--url", &server.url, "--event", "NoSuchEvent"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("no sample for NoSuchEvent; samples: MessageSent"));
-}
-
-/// A JWKS document on loopback, answering every request with `document`.
-fn serve_jwks(document: &'static str) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!(
-        "http://{}/.well-known/jwks.json",
-        listener.local_addr().unwrap()
-    );
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
-                line.clear();
-            }
-            let answer = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{document}",
-                document.len()
-            );
-            let _ = std::io::Write::write_all(&mut stream, answer.as_bytes());
-        }
-    });
-    url
+    assert_cannot_run(&output, "no sample for NoSuchEvent; samples: MessageSent");
 }
 
 #[test]
 fn keys_prints_the_kid_size_and_pem_of_a_served_jwks() {
-    let url = serve_jwks(testing::TEST_JWKS);
+    let jwks = JwksServer::start(testing::TEST_JWKS);
+    let url = jwks.url.clone();
     let output = run(&["keys", &url]);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
@@ -219,8 +199,7 @@ fn keys_prints_the_kid_size_and_pem_of_a_served_jwks() {
     );
     // Clear-text http to another host is refused, naming the URL.
     let output = run(&["keys", "http://postal.example.com/.well-known/jwks.json"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("plain http:// is allowed only for a loopback host"));
+    assert_cannot_run(&output, "plain http:// is allowed only for a loopback host");
 }
 
 /// A child process stopped (by its pid) when dropped, a failed assertion included.
@@ -247,7 +226,7 @@ fn keys_reads_postal_s_dns_record() {
     let output = run_with(&["keys", "dns:rp.example.test"], &dns_server);
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
-    let signer = Signer::from_pem(testing::TEST_PRIVATE_KEY_1024_PEM).unwrap();
+    let signer = Signer::test_key_1024();
     assert!(
         text.starts_with(&format!(
             "kid {}\nbits 1024\n-----BEGIN PUBLIC KEY-----\n",
@@ -256,13 +235,9 @@ fn keys_reads_postal_s_dns_record() {
         "{text}"
     );
     let output = run_with(&["keys", "dns:missing.example.test"], &dns_server);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains(
-            "cannot read Postal's key from the DNS record postal._domainkey.missing.example.test.: "
-        ),
-        "{}",
-        stderr(&output)
+    assert_cannot_run(
+        &output,
+        "cannot read Postal's key from the DNS record postal._domainkey.missing.example.test.: ",
     );
 }
 
@@ -314,7 +289,7 @@ fn listen_prints_the_event_a_send_delivered() {
 #[test]
 fn sign_then_verify_a_captured_request_and_say_why_a_tampered_one_fails() {
     let body = temp("body.json");
-    let (fresh, _) = testing::fresh(testing::sample("MessageHeld").unwrap());
+    let (fresh, _) = testing::fresh_sample::<postal_hooks::events::MessageHeld>();
     std::fs::write(&body, &fresh).unwrap();
     let output = run(&["sign", body.to_str().unwrap()]);
     let headers_text = stdout(&output);
@@ -391,8 +366,7 @@ fn sign_then_verify_a_captured_request_and_say_why_a_tampered_one_fails() {
             .success()
     );
     let output = verify(&captured, &["--replay-window", "0"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("shorter than the minimum of 40m"));
+    assert_cannot_run(&output, "shorter than the minimum of 40m");
     for path in [body, headers, tampered, captured] {
         let _ = std::fs::remove_file(path);
     }
@@ -476,12 +450,7 @@ async fn inbox_list_retry_and_discard_dead_letters() {
     // A mistyped path is not an empty inbox.
     let missing = format!("{path}-typo");
     let output = run(&["inbox", "list", "--inbox", &missing]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains(&format!("no inbox at {missing}")),
-        "{}",
-        stderr(&output)
-    );
+    assert_cannot_run(&output, &format!("no inbox at {missing}"));
     assert!(!std::path::Path::new(&missing).exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

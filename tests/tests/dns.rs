@@ -16,13 +16,14 @@ use postal_hooks::testing::{self, Signer};
 use postal_hooks::verify::{DEFAULT_DNS_TIMEOUT, DnsLookupError};
 use postal_hooks::{KeyError, Verifier};
 
-const RECORD_2048: &str = include_str!("../../core/samples/keys/dns_txt_record.txt");
-
 fn server() -> FakeDns {
     FakeDns::start(vec![
         (
             "postal._domainkey.rp.example.test.".to_owned(),
-            vec!["some other text".to_owned(), RECORD_2048.trim().to_owned()],
+            vec![
+                "some other text".to_owned(),
+                testing::TEST_DNS_RECORD.trim().to_owned(),
+            ],
         ),
         (
             "postal._domainkey.nokey.example.test.".to_owned(),
@@ -35,12 +36,12 @@ fn server() -> FakeDns {
 fn the_key_is_read_from_the_txt_record_and_verifies() {
     let dns = server();
     // The record is over 255 bytes: it arrives as two strings, joined again.
-    assert!(RECORD_2048.trim().len() > 255);
+    assert!(testing::TEST_DNS_RECORD.trim().len() > 255);
     let verifier =
         Verifier::from_dns("rp.example.test", Some(dns.addr), DEFAULT_DNS_TIMEOUT).unwrap();
     let signer = Signer::test_key();
     assert_eq!(verifier.keys()[0].kid(), signer.kid());
-    let (body, _) = testing::fresh(testing::sample("MessageSent").unwrap());
+    let (body, _) = testing::fresh_sample::<postal_hooks::events::MessageSent>();
     assert!(
         verifier
             .verify(&signer.sign(&body).headers(), &body)

@@ -8,11 +8,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod jwks_support;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use jwks_support::JwksServer;
 use postal_hooks::config::{Config, ConfigError, JWKS_MIN_REFRESH_VAR, PUBLIC_KEY_VAR};
 use postal_hooks::events::MessageSent;
 use postal_hooks::testing::{self, Signer};
@@ -21,55 +23,6 @@ use postal_hooks::{KeyError, Receiver, Verifier};
 
 /// The 1024-bit test key's JWKS, as Postal serves it.
 const JWKS_1024: &str = include_str!("../../core/samples/keys/rsa1024/jwks.json");
-
-/// A JWKS server on loopback, on a thread and runtime of its own (the startup fetch
-/// blocks its caller), answering `GET /.well-known/jwks.json` with what it is told.
-struct JwksServer {
-    url: String,
-    answer: Arc<Mutex<(u16, String)>>,
-    hits: Arc<AtomicUsize>,
-}
-
-impl JwksServer {
-    fn start(document: &str) -> JwksServer {
-        let answer = Arc::new(Mutex::new((200, document.to_owned())));
-        let hits = Arc::new(AtomicUsize::new(0));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!(
-            "http://{}/.well-known/jwks.json",
-            listener.local_addr().unwrap()
-        );
-        let (served, counted) = (answer.clone(), hits.clone());
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let app = axum::Router::new().route(
-                    "/.well-known/jwks.json",
-                    axum::routing::get(move || {
-                        let (status, body) = served.lock().unwrap().clone();
-                        counted.fetch_add(1, Ordering::SeqCst);
-                        async move { (axum::http::StatusCode::from_u16(status).unwrap(), body) }
-                    }),
-                );
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(listener, app).await.unwrap();
-            });
-        });
-        JwksServer { url, answer, hits }
-    }
-
-    fn serve(&self, status: u16, document: &str) {
-        *self.answer.lock().unwrap() = (status, document.to_owned());
-    }
-
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-}
 
 fn receiver(verifier: Verifier) -> (Receiver, Arc<AtomicUsize>) {
     let (handlers, runs) = common::counting_handlers();
@@ -98,7 +51,7 @@ async fn deliver(receiver: &Receiver, signer: &Signer) -> u16 {
 async fn a_rotated_key_is_accepted_once_the_refresh_interval_has_passed() {
     let server = JwksServer::start(testing::TEST_JWKS);
     let old = Signer::test_key();
-    let new = Signer::from_pem(testing::TEST_PRIVATE_KEY_1024_PEM).unwrap();
+    let new = Signer::test_key_1024();
     // Signed beforehand: inside the interval, only the receiver's own work is timed.
     let (by_old, by_new) = (signed(&old), signed(&new));
     let min_refresh = Duration::from_secs(2);
@@ -142,7 +95,7 @@ async fn a_failed_refresh_keeps_the_last_good_key_set() {
             .unwrap();
     let (receiver, _) = receiver(verifier);
     let signer = Signer::test_key();
-    let other = Signer::from_pem(testing::TEST_PRIVATE_KEY_1024_PEM).unwrap();
+    let other = Signer::test_key_1024();
     for (status, document) in [(500, "oops"), (200, "{\"keys\":[]}"), (200, "not json")] {
         server.serve(status, document);
         tokio::time::sleep(Duration::from_millis(60)).await;
@@ -161,33 +114,29 @@ async fn a_failed_refresh_keeps_the_last_good_key_set() {
 async fn the_setting_takes_the_url_and_its_refresh_interval() {
     let server = JwksServer::start(testing::TEST_JWKS);
     let url = server.url.clone();
-    let config = Config::from_lookup(move |name| match name {
-        PUBLIC_KEY_VAR => Some(url.clone()),
-        JWKS_MIN_REFRESH_VAR => Some("2m".into()),
-        _ => None,
-    })
-    .unwrap();
+    // The settings: the URL, and the refresh interval when given.
+    let with = |refresh: Option<&str>| {
+        let refresh = refresh.map(str::to_owned);
+        Config::from_lookup(|name| match name {
+            PUBLIC_KEY_VAR => Some(url.clone()),
+            JWKS_MIN_REFRESH_VAR => refresh.clone(),
+            _ => None,
+        })
+    };
+    let config = with(Some("2m")).unwrap();
     assert_eq!(config.verifier.jwks_url(), Some(server.url.as_str()));
     assert_eq!(
         config.verifier.jwks_min_refresh(),
         Some(Duration::from_secs(120))
     );
     assert_eq!(config.verifier.keys()[0].kid(), Signer::test_key().kid());
-    let url = server.url.clone();
-    let default =
-        Config::from_lookup(move |name| (name == PUBLIC_KEY_VAR).then(|| url.clone())).unwrap();
+    let default = with(None).unwrap();
     assert_eq!(
         default.verifier.jwks_min_refresh(),
         Some(Duration::from_secs(30))
     );
     // Under a second, every forged request with a random KID would start a fetch.
-    let url = server.url.clone();
-    let error = Config::from_lookup(move |name| match name {
-        PUBLIC_KEY_VAR => Some(url.clone()),
-        JWKS_MIN_REFRESH_VAR => Some("100ms".into()),
-        _ => None,
-    })
-    .unwrap_err();
+    let error = with(Some("100ms")).unwrap_err();
     assert_eq!(
         error.to_string(),
         r#"POSTAL_HOOKS_JWKS_MIN_REFRESH="100ms" is shorter than the minimum of 1s"#

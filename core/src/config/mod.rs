@@ -53,8 +53,7 @@ pub const DNS_SERVER_VAR: &str = "POSTAL_HOOKS_DNS_SERVER";
 /// that an unknown KID triggers, humantime. Default `30s`.
 pub const JWKS_MIN_REFRESH_VAR: &str = "POSTAL_HOOKS_JWKS_MIN_REFRESH";
 
-/// How long the JWKS URL's key set may stay unrefreshed at least, by default: 30 s.
-pub const DEFAULT_JWKS_MIN_REFRESH: Duration = Duration::from_secs(30);
+pub use crate::verify::DEFAULT_JWKS_MIN_REFRESH;
 
 /// The shortest `POSTAL_HOOKS_JWKS_MIN_REFRESH` accepted: 1 s. A request's KID is read
 /// before its signature is checked, so a shorter interval would let every forged request

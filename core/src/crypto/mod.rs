@@ -129,3 +129,14 @@ impl FastSigner {
         Some(signature)
     }
 }
+
+/// Lowercase hex of `bytes`: KIDs, fixture digests, tokens.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let digit = |nibble: u8| char::from_digit(u32::from(nibble), 16).unwrap_or('0');
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(digit(byte >> 4));
+        text.push(digit(byte & 0x0f));
+    }
+    text
+}

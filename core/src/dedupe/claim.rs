@@ -57,7 +57,7 @@ impl ClaimToken {
         if !crate::crypto::fill_random(&mut bytes) {
             return ClaimToken(fallback_token());
         }
-        ClaimToken(hex(&bytes))
+        ClaimToken(crate::crypto::hex(&bytes))
     }
 
     /// A token from a caller-chosen text (e.g. a per-process counter, for a store that
@@ -70,16 +70,6 @@ impl ClaimToken {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let digit = |nibble: u8| char::from_digit(u32::from(nibble), 16).unwrap_or('0');
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(digit(byte >> 4));
-        text.push(digit(byte & 0x0f));
-    }
-    text
 }
 
 fn fallback_token() -> String {

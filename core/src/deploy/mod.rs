@@ -162,6 +162,7 @@ fn inbox_records(
     location: &crate::config::InboxLocation,
 ) -> Result<String, DeployError> {
     use crate::config::InboxLocation;
+    use crate::shared_error::prefixed;
     match (location, &config.redis_url) {
         (InboxLocation::Path(path), Some(_)) => Err(DeployError::RedisUnused {
             inbox: path.display().to_string(),
@@ -169,9 +170,7 @@ fn inbox_records(
         (InboxLocation::Path(_), None) => Ok("idempotency records in the inbox's file".to_owned()),
         (_, url) => Ok(format!(
             "idempotency records in the inbox's Redis{}",
-            url.as_deref()
-                .map(|url| format!(" at {}", redact_url(url)))
-                .unwrap_or_default()
+            prefixed(" at ", url.as_deref().map(redact_url))
         )),
     }
 }

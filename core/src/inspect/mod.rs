@@ -283,7 +283,7 @@ fn csrf_token() -> String {
             .map_or(0, |since| since.as_nanos());
         bytes = nanos.to_le_bytes();
     }
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    crate::crypto::hex(&bytes)
 }
 
 #[cfg(feature = "inbox")]

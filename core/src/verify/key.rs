@@ -344,10 +344,7 @@ fn der_error(error: der::Error) -> KeyError {
 
 /// Lowercase hex SHA-256 of the DER PKCS#1 key, as ruby-jwt computes Postal's KID.
 fn kid_of(pkcs1_der: &[u8]) -> String {
-    crate::crypto::sha256(pkcs1_der)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    crate::crypto::hex(&crate::crypto::sha256(pkcs1_der))
 }
 
 /// Bits in a big-endian unsigned integer.

@@ -2,7 +2,7 @@
 //! the PEM, DER, base64, JSON or RSA library that refused it.
 
 use super::error::WHERE_TO_GET_THE_KEY;
-use crate::shared_error::SharedError;
+use crate::shared_error::{SharedError, prefixed};
 
 /// Why a public key could not be read or used.
 ///
@@ -136,7 +136,7 @@ pub enum FetchError {
     /// points to.
     #[error(
         "the server answered HTTP {status}, a redirect{}; redirects are not followed, so give the final URL",
-        .location.as_deref().map(|location| format!(" to {location}")).unwrap_or_default()
+        prefixed(" to ", .location.as_deref())
     )]
     Redirect {
         /// The HTTP status.

@@ -17,7 +17,9 @@ use base64::DecodeSliceError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-pub use crate::config::DEFAULT_JWKS_MIN_REFRESH;
+/// How long the JWKS URL's key set may stay unrefreshed at least, by default: 30 s
+/// (`POSTAL_HOOKS_JWKS_MIN_REFRESH`).
+pub const DEFAULT_JWKS_MIN_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
 #[cfg(feature = "dns")]
 pub use dns::DEFAULT_DNS_TIMEOUT;
 pub use error::VerifyError;
@@ -114,6 +116,7 @@ struct Inner {
 }
 
 /// Where the trusted keys come from.
+#[derive(Clone)]
 enum Keys {
     /// Given once.
     Fixed(Arc<[PublicKey]>),
@@ -314,11 +317,11 @@ impl Verifier {
     }
 
     /// After a request named an unknown KID: fetches the JWKS URL again if the keys come
-    /// from one and the refresh interval has passed; `true` when the key set changed (the
-    /// request is then worth verifying again).
-    pub(crate) async fn refresh_keys(&self) -> bool {
+    /// from one and the refresh interval has passed (the caller then looks the KID up
+    /// again, since another request's refresh may have landed meanwhile).
+    pub(crate) async fn refresh_keys(&self) {
         match &self.inner.keys {
-            Keys::Fixed(_) => false,
+            Keys::Fixed(_) => {}
             #[cfg(feature = "jwks")]
             Keys::Remote(remote) => remote.refresh().await,
         }
@@ -342,11 +345,7 @@ impl Verifier {
         let inner = &self.inner;
         Verifier {
             inner: Arc::new(Inner {
-                keys: match &inner.keys {
-                    Keys::Fixed(keys) => Keys::Fixed(Arc::clone(keys)),
-                    #[cfg(feature = "jwks")]
-                    Keys::Remote(remote) => Keys::Remote(Arc::clone(remote)),
-                },
+                keys: inner.keys.clone(),
                 allow_sha1: allow,
                 insecure: inner.insecure,
             }),

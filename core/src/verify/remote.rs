@@ -79,17 +79,16 @@ impl Remote {
     }
 
     /// Fetches the key set again, unless the last fetch started less than the refresh
-    /// interval ago; `true` when the set now holds other keys than before. A failed
-    /// refresh keeps the last good set and is logged. The fetch runs on a thread of its
-    /// own; this only awaits it.
-    pub(crate) async fn refresh(self: &Arc<Self>) -> bool {
+    /// interval ago. A changed set is logged; a failed refresh keeps the last good set
+    /// and is logged. The fetch runs on a thread of its own; this only awaits it.
+    pub(crate) async fn refresh(self: &Arc<Self>) {
         {
             let mut last = self
                 .last_attempt
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             if last.elapsed() < self.min_refresh {
-                return false;
+                return;
             }
             *last = Instant::now();
         }
@@ -98,31 +97,29 @@ impl Remote {
         let spawned = std::thread::Builder::new()
             .name("postal-hooks-jwks".to_owned())
             .spawn(move || {
-                let _ = sender.send(remote.refresh_now());
+                remote.refresh_now();
+                let _ = sender.send(());
             });
         if let Err(error) = spawned {
             tracing::warn!(url = %self.url, %error, "cannot start the JWKS refresh; keeping the last good key set");
-            return false;
+            return;
         }
-        receiver.await.unwrap_or(false)
+        let _ = receiver.await;
     }
 
     /// The blocking part of [`refresh`](Self::refresh).
-    fn refresh_now(&self) -> bool {
+    fn refresh_now(&self) {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         match download(&self.url, self.timeout.min(REFRESH_TIMEOUT)) {
             Ok(fresh) => {
                 let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
-                let changed = kids(&keys) != kids(&fresh);
-                if changed {
+                if kids(&keys) != kids(&fresh) {
                     tracing::info!(url = %self.url, kids = ?kids(&fresh), "Postal's key set changed");
                 }
                 *keys = fresh.into();
-                changed
             }
             Err(error) => {
                 tracing::warn!(url = %self.url, %error, "JWKS refresh failed; keeping the last good key set");
-                false
             }
         }
     }

@@ -10,16 +10,10 @@ use postal_hooks::verify::DEFAULT_JWKS_MIN_REFRESH;
 use postal_hooks::{Dispatcher, Receiver, Verifier};
 
 /// A verifier for `source`: a JWKS URL (`https://…/.well-known/jwks.json`, or `http://` to
-/// loopback), `dns:<return-path domain>`, `@path` to a file holding PEM, a JWKS document or Postal's DNS record value,
-/// or that text itself.
+/// loopback), `dns:<return-path domain>`, `@path` to a file holding PEM, a JWKS document or
+/// Postal's DNS record value, or that text itself. `@path` is read here; the rest is the
+/// library's reading of `POSTAL_PUBLIC_KEY`, with `POSTAL_HOOKS_DNS_SERVER` for `dns:`.
 pub fn verifier(source: &str) -> Result<Verifier, String> {
-    verifier_refreshing(source, DEFAULT_JWKS_MIN_REFRESH)
-}
-
-/// [`verifier`], with the shortest time between two fetches of a JWKS URL. `@path` is read
-/// here; the rest is the library's reading of `POSTAL_PUBLIC_KEY`, with
-/// `POSTAL_HOOKS_DNS_SERVER` for `dns:`.
-pub fn verifier_refreshing(source: &str, min_refresh: Duration) -> Result<Verifier, String> {
     let source = source.trim();
     if let Some(path) = source.strip_prefix('@') {
         let text = std::fs::read_to_string(path)
@@ -29,10 +23,12 @@ pub fn verifier_refreshing(source: &str, min_refresh: Duration) -> Result<Verifi
     let dns_server = std::env::var(DNS_SERVER_VAR).ok();
     let dns_server =
         config::dns_server(dns_server.as_deref()).map_err(|error| error.to_string())?;
-    config::key_source_verifier(source, min_refresh, dns_server).map_err(|error| match error {
-        // Said without the setting's name: here the key is an argument.
-        ConfigError::Key(error) => error.to_string(),
-        other => other.to_string(),
+    config::key_source_verifier(source, DEFAULT_JWKS_MIN_REFRESH, dns_server).map_err(|error| {
+        match error {
+            // Said without the setting's name: here the key is an argument.
+            ConfigError::Key(error) => error.to_string(),
+            other => other.to_string(),
+        }
     })
 }
 

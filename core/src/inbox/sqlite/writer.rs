@@ -1,7 +1,7 @@
 //! The one thread that owns the SQLite connection, and group commit: every request waiting
 //! when a transaction starts goes into it, so a burst of deliveries shares one fsync.
 
-use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -149,12 +149,7 @@ fn gather<T>(first: T, requests: &Receiver<T>) -> Vec<T> {
         }
         std::thread::yield_now();
         let before = batch.len();
-        while batch.len() < MAX_BATCH {
-            match requests.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
-            }
-        }
+        batch.extend(requests.try_iter().take(MAX_BATCH - before));
         if batch.len() == before {
             break;
         }
