@@ -6,7 +6,10 @@
 //! - a retry of a fully handled uuid: 1 (the claim script finds every handler done);
 //! - a delivery whose async handler awaits after others succeeded: 3 (those successes are
 //!   recorded, in one request, while it waits);
-//! - no `PING` or other check per delivery.
+//! - no `PING` or other check per delivery;
+//! - concurrent deliveries share their writes: their requests reach Redis pipelined, many
+//!   in one read (`total_reads_processed` in `INFO stats`);
+//! - a script Redis no longer has (`NOSCRIPT`) costs one refusal and one `SCRIPT LOAD`.
 //!
 //! `MONITOR` shows the commands a script runs as coming from `lua`; only the requests
 //! from clients are counted.
@@ -77,22 +80,28 @@ impl Monitor {
     }
 }
 
+/// A dispatcher with every handler of `dedupe_support` (three deduplicated, one opted out)
+/// on the Redis `redis`, whose scripts it has loaded (on first use Redis refuses each with
+/// `NOSCRIPT`, then the store loads it), so that what follows counts deliveries alone.
+async fn warmed_dispatcher(redis: &redis_support::PrivateRedis) -> Dispatcher {
+    let store = RedisStore::connect(&redis.url()).await.unwrap();
+    let dispatcher = Dispatcher::builder()
+        .idempotency_store(store)
+        .build()
+        .unwrap();
+    let warm = fresh("warm-");
+    dispatcher.dispatch(&body(&warm)).await.unwrap();
+    dispatcher.dispatch(&body(&warm)).await.unwrap();
+    dispatcher
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_delivery_makes_two_redis_requests_fresh_and_one_repeated() {
     let Some(_) = redis_support::url() else {
         return;
     };
     let redis = redis_support::PrivateRedis::start();
-    let store = RedisStore::connect(&redis.url()).await.unwrap();
-    // Every handler of `dedupe_support`: three deduplicated, one opted out.
-    let dispatcher = Dispatcher::builder()
-        .idempotency_store(store)
-        .build()
-        .unwrap();
-    // Loads the scripts into Redis (the first call of each is `EVAL`).
-    let warm = fresh("warm-");
-    dispatcher.dispatch(&body(&warm)).await.unwrap();
-    dispatcher.dispatch(&body(&warm)).await.unwrap();
+    let dispatcher = warmed_dispatcher(&redis).await;
     let mut monitor = Monitor::start(redis.port);
     assert_eq!(monitor.requests(), Vec::<String>::new());
 
@@ -137,5 +146,90 @@ async fn each_delivery_makes_two_redis_requests_fresh_and_one_repeated() {
         monitor.requests(),
         ["EVALSHA", "EVALSHA", "EVALSHA"],
         "a delivery with a handler that awaits"
+    );
+}
+
+/// Redis's reads from its clients' sockets so far (`total_reads_processed`).
+fn reads(connection: &mut redis::Connection) -> u64 {
+    let stats: String = redis::cmd("INFO").arg("stats").query(connection).unwrap();
+    stats
+        .lines()
+        .find_map(|line| line.strip_prefix("total_reads_processed:"))
+        .and_then(|reads| reads.trim().parse().ok())
+        .expect("INFO stats has total_reads_processed (Redis 6 and later)")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn concurrent_deliveries_share_their_writes_to_redis() {
+    let Some(_) = redis_support::url() else {
+        return;
+    };
+    let redis = redis_support::PrivateRedis::start();
+    let dispatcher = warmed_dispatcher(&redis).await;
+    let mut stats = redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let before = reads(&mut stats);
+
+    // 32 deliveries at once, on this one thread: each makes 2 requests (the claim, then
+    // the records and the release), 64 in all.
+    const DELIVERIES: usize = 32;
+    let uuids: Vec<String> = (0..DELIVERIES).map(|_| fresh("together-")).collect();
+    let mut deliveries = tokio::task::JoinSet::new();
+    for uuid in &uuids {
+        let (dispatcher, body) = (dispatcher.clone(), body(uuid));
+        deliveries.spawn(async move { dispatcher.dispatch(&body).await.unwrap() });
+    }
+    while let Some(report) = deliveries.join_next().await {
+        let report = report.unwrap();
+        assert_eq!(report.http_status(), 200, "{report}");
+    }
+    for uuid in &uuids {
+        assert_eq!(runs("counted", uuid), 1, "{uuid}");
+    }
+
+    // Sent one by one, the 64 requests would take 64 reads; pipelined, they take a few
+    // (and this count includes the `INFO` that reads it).
+    let read = reads(&mut stats) - before;
+    assert!(
+        read <= 8,
+        "{DELIVERIES} concurrent deliveries took {read} reads of Redis for {} requests",
+        2 * DELIVERIES
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_redis_no_longer_has_is_loaded_again() {
+    let Some(_) = redis_support::url() else {
+        return;
+    };
+    let redis = redis_support::PrivateRedis::start();
+    let dispatcher = warmed_dispatcher(&redis).await;
+    // As after a Redis restart without persistence, or a `SCRIPT FLUSH` by an operator.
+    let mut admin = redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let _: String = redis::cmd("SCRIPT").arg("FLUSH").query(&mut admin).unwrap();
+    let mut monitor = Monitor::start(redis.port);
+
+    let uuid = fresh("flushed-");
+    let report = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(report.http_status(), 200, "{report}");
+    assert_eq!(runs("counted", &uuid), 1);
+    // Each script is refused once (`NOSCRIPT`), loaded, and asked again.
+    assert_eq!(
+        monitor.requests(),
+        [
+            "EVALSHA", "SCRIPT", "EVALSHA", "EVALSHA", "SCRIPT", "EVALSHA"
+        ]
+    );
+    let retry = dispatcher.dispatch(&body(&uuid)).await.unwrap();
+    assert_eq!(retry.http_status(), 200, "{retry}");
+    assert_eq!(
+        monitor.requests(),
+        ["EVALSHA"],
+        "once loaded, one request again"
     );
 }

@@ -50,14 +50,24 @@ pub enum Claim {
 pub struct ClaimToken(String);
 
 impl ClaimToken {
-    /// A fresh random token.
+    /// A fresh token, unlike any other: 128 random bits drawn once per process (from the
+    /// system's RNG; should it fail, the process id and the clock), then a counter. Drawn
+    /// for every claim a store takes, so it costs no system call after the first.
     pub fn random() -> Self {
-        let mut bytes = [0u8; 16];
-        // A failing system RNG leaves a time-and-counter token: still unique per process.
-        if !crate::crypto::fill_random(&mut bytes) {
-            return ClaimToken(fallback_token());
-        }
-        ClaimToken(crate::crypto::hex(&bytes))
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static PROCESS: OnceLock<String> = OnceLock::new();
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let process = PROCESS.get_or_init(|| {
+            let mut bytes = [0u8; 16];
+            if crate::crypto::fill_random(&mut bytes) {
+                crate::crypto::hex(&bytes)
+            } else {
+                fallback_prefix()
+            }
+        });
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        ClaimToken(format!("{process}-{count:x}"))
     }
 
     /// A token from a caller-chosen text (e.g. a per-process counter, for a store that
@@ -72,15 +82,11 @@ impl ClaimToken {
     }
 }
 
-fn fallback_token() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// The process's part of a token when the system's RNG fails: its id and the clock, to
+/// the nanosecond.
+fn fallback_prefix() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_nanos());
-    format!(
-        "{}-{nanos}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{}-{nanos}", std::process::id())
 }

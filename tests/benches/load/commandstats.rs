@@ -1,20 +1,26 @@
 //! Redis commands per delivery, from `INFO commandstats` before and after a run. The counts
 //! include the commands the Lua scripts run (`SET`, `SMEMBERS`...) beside the `EVALSHA`
-//! that ran them; `EVALSHA` + `EVAL` alone are the round trips.
+//! that ran them; `EVALSHA` + `EVAL` alone are the requests. And Redis's reads from its
+//! clients' sockets (`total_reads_processed` in `INFO stats`): fewer reads than requests
+//! means requests arrived pipelined, several in one write.
 
 use std::collections::BTreeMap;
 
-/// Calls per command (`evalsha`, `set`, ...).
+/// Calls per command (`evalsha`, `set`, ...), and reads from client sockets.
 #[derive(Debug, Clone, Default)]
-pub struct Calls(pub BTreeMap<String, u64>);
+pub struct Calls(pub BTreeMap<String, u64>, pub u64);
 
 pub fn read(url: &str) -> Calls {
     let client = redis::Client::open(url).unwrap();
     let mut connection = client.get_connection().unwrap();
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(&mut connection)
-        .unwrap();
+    let mut info = |section: &str| -> String {
+        redis::cmd("INFO")
+            .arg(section)
+            .query(&mut connection)
+            .unwrap()
+    };
+    let stats = info("stats");
+    let info = info("commandstats");
     // Lines such as `cmdstat_evalsha:calls=12,usec=...`.
     let calls = info
         .lines()
@@ -26,7 +32,12 @@ pub fn read(url: &str) -> Calls {
             Some((name.to_owned(), calls.parse().ok()?))
         })
         .collect();
-    Calls(calls)
+    let reads = stats
+        .lines()
+        .find_map(|line| line.strip_prefix("total_reads_processed:"))
+        .and_then(|reads| reads.trim().parse().ok())
+        .expect("INFO stats has total_reads_processed (Redis 6 and later)");
+    Calls(calls, reads)
 }
 
 impl Calls {
@@ -39,7 +50,8 @@ impl Calls {
             .map(|(name, &now)| (name.clone(), now - before.0.get(name).copied().unwrap_or(0)))
             .filter(|&(_, calls)| calls > 0)
             .collect();
-        Calls(delta)
+        // (The reads include this harness's own few, for INFO: nothing beside a run's.)
+        Calls(delta, self.1 - before.1)
     }
 
     pub fn total(&self) -> u64 {

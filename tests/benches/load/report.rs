@@ -137,7 +137,8 @@ fn secs(duration: std::time::Duration) -> f64 {
     duration.as_secs_f64().max(1e-6)
 }
 
-/// `2.00 (evalsha 2.00, set 1.00, ...)`: all commands, then each, per delivery.
+/// `4.00 commands, 1.00 requests in 0.20 reads (evalsha 1.00, set 1.00, ...)`: all
+/// commands, the requests, the reads Redis took them in, then each command, per delivery.
 fn per_delivery(calls: &Calls, requests: u64) -> String {
     let requests = requests.max(1) as f64;
     let each: Vec<String> = calls
@@ -146,9 +147,10 @@ fn per_delivery(calls: &Calls, requests: u64) -> String {
         .map(|(name, &count)| format!("{name} {:.2}", count as f64 / requests))
         .collect();
     format!(
-        "{:.2} commands, {:.2} requests ({})",
+        "{:.2} commands, {:.2} requests in {:.2} reads ({})",
         calls.total() as f64 / requests,
         calls.round_trips() as f64 / requests,
+        calls.1 as f64 / requests,
         each.join(", ")
     )
 }
