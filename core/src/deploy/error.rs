@@ -44,11 +44,12 @@ pub enum DeployError {
     /// `POSTAL_HOOKS_REDIS_URL` is set, but Redis does not answer at startup (feature
     /// `redis`).
     #[error(
-        "{REDIS_URL_VAR}: cannot reach Redis at {url}: {source}; start it, fix the URL, or unset {REDIS_URL_VAR} to keep the idempotency records in memory",
+        "{REDIS_URL_VAR}: cannot reach Redis: {source}; start it, fix the URL, or unset {REDIS_URL_VAR} to keep the idempotency records in memory",
         REDIS_URL_VAR = REDIS_URL_VAR
     )]
     Redis {
-        /// The URL given, its password hidden.
+        /// The URL given, its password hidden (the message names it once, through
+        /// `source`).
         url: String,
         /// Why it cannot be reached.
         #[source]

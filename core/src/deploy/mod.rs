@@ -181,26 +181,18 @@ async fn idempotency_store(
     handlers: DispatcherBuilder,
     retention: Duration,
 ) -> Result<(DispatcherBuilder, String), DeployError> {
-    match &config.redis_url {
-        None if handlers.chosen_store().is_none() => Ok((
+    match (&config.redis_url, handlers.chosen_store()) {
+        (None, None) => Ok((
             handlers.idempotency_store(MemoryStore::new().with_retention(retention)),
             format!(
                 "idempotency records in memory for {} (set {REDIS_URL_VAR} to share them)",
                 humantime::format_duration(retention)
             ),
         )),
-        None => {
-            let line = format!(
-                "idempotency records: {}",
-                handlers.chosen_store().unwrap_or_default()
-            );
-            Ok((handlers, line))
-        }
-        Some(_) if let Some(chosen) = handlers.chosen_store() => {
-            Err(DeployError::StoreAlreadyChosen { chosen })
-        }
+        (None, Some(chosen)) => Ok((handlers, format!("idempotency records: {chosen}"))),
+        (Some(_), Some(chosen)) => Err(DeployError::StoreAlreadyChosen { chosen }),
         #[cfg(feature = "redis")]
-        Some(url) => {
+        (Some(url), None) => {
             let store = crate::dedupe::RedisStore::connect(url)
                 .await
                 .map_err(|source| DeployError::Redis {
@@ -218,7 +210,7 @@ async fn idempotency_store(
             ))
         }
         #[cfg(not(feature = "redis"))]
-        Some(_) => Err(DeployError::FeatureMissing {
+        (Some(_), None) => Err(DeployError::FeatureMissing {
             setting: REDIS_URL_VAR,
             feature: "redis",
         }),
