@@ -326,3 +326,42 @@ async fn retry_until_accepted(dispatcher: &Dispatcher, uuid: &str) -> u16 {
     }
     status
 }
+
+/// A store made on one tokio runtime and used on another after the first is gone (a test
+/// harness, or a startup check on a runtime of its own): its connection and pipeline,
+/// whose tasks died with the first runtime, are made anew on the second.
+#[test]
+fn a_store_outlives_the_runtime_that_connected_it() {
+    let Some(url) = redis_support::url() else {
+        return;
+    };
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let first = runtime();
+    let store = first.block_on(redis_support::store(&url, "outlived"));
+    let dispatcher = dispatcher(store);
+    let before = fresh("outlived-");
+    let report = first.block_on(dispatcher.dispatch(&body(&before))).unwrap();
+    assert_eq!(report.http_status(), 200, "{report}");
+    drop(first);
+
+    let second = runtime();
+    let after = fresh("outlived-");
+    let report = second.block_on(dispatcher.dispatch(&body(&after))).unwrap();
+    assert_eq!(report.http_status(), 200, "{report}");
+    assert_eq!(runs("counted", &after), 1);
+    let retry = second
+        .block_on(dispatcher.dispatch(&body(&before)))
+        .unwrap();
+    assert_eq!(retry.http_status(), 200, "{retry}");
+    assert_eq!(
+        runs("counted", &before),
+        1,
+        "the record made on the first runtime holds"
+    );
+}

@@ -36,7 +36,7 @@ pub enum Claim {
     AllDone,
 }
 
-/// A claim's identity: random, so a late release cannot end someone else's claim.
+/// A claim's identity: unique, so a late release cannot end someone else's claim.
 ///
 /// ```
 /// use postal_hooks::dedupe::ClaimToken;
@@ -51,8 +51,9 @@ pub struct ClaimToken(String);
 
 impl ClaimToken {
     /// A fresh token, unlike any other: 128 random bits drawn once per process (from the
-    /// system's RNG; should it fail, the process id and the clock), then a counter. Drawn
-    /// for every claim a store takes, so it costs no system call after the first.
+    /// system's RNG; should it fail, the process id and the clock), the process id (a
+    /// forked child keeps its parent's bits), then a counter. Drawn for every claim a store
+    /// takes, so it costs no random draw after the first.
     pub fn random() -> Self {
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicU64, Ordering};
@@ -67,7 +68,7 @@ impl ClaimToken {
             }
         });
         let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-        ClaimToken(format!("{process}-{count:x}"))
+        ClaimToken(format!("{process}-{}-{count:x}", std::process::id()))
     }
 
     /// A token from a caller-chosen text (e.g. a per-process counter, for a store that

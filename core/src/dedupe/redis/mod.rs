@@ -87,15 +87,16 @@ const CONNECT_ATTEMPTS: usize = 4;
 ///
 /// **Connection.** One multiplexed connection per store (redis-rs's `ConnectionManager`):
 /// nothing is checked on checkout, and a dropped connection is re-established in the
-/// background with backoff. The scripts of concurrent deliveries are pipelined on it: a
+/// background with backoff. The claim and record scripts of concurrent deliveries are
+/// pipelined on it (the keep-alive's renewals and `SCRIPT LOAD` are sent alone): a
 /// task of the store's gathers those queued at once (it yields once, so the deliveries
 /// ready to run add theirs) and sends them in one write, so that on a busy receiver Redis
 /// takes several deliveries' requests per read (about 5 under the load harness, against
 /// 1.3 sent one by one). Each stays its own request, answered in order; a server error
 /// such as `NOSCRIPT` answers its own request alone. It needs a tokio runtime with timers,
-/// and its I/O runs on the runtime that made it (the first call): on actix-web, whose
-/// workers each have a runtime of their own, call [`connect`](Self::connect) from the main
-/// one.
+/// and its I/O runs on the runtime that made it (the first call; made anew on the
+/// runtime of a later call if that one has shut down): on actix-web, whose workers each
+/// have a runtime of their own, call [`connect`](Self::connect) from the main one.
 ///
 /// ```no_run
 /// use postal_hooks::{Dispatcher, dedupe::RedisStore};
@@ -108,7 +109,8 @@ const CONNECT_ATTEMPTS: usize = 4;
 pub struct RedisStore {
     client: Client,
     /// Made on first use, inside the tokio runtime it needs; made anew after an error
-    /// redis-rs does not recover from by itself (see [`RedisStore::failed`]).
+    /// redis-rs does not recover from by itself (see [`RedisStore::failed`]), and once
+    /// the runtime that made it has shut down.
     connection: Mutex<Option<Connection>>,
     prefix: String,
     retention: Duration,
@@ -189,7 +191,9 @@ impl RedisStore {
             .connection
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(connection) = slot.as_ref() {
+        // A pipeline whose task has ended (the runtime that made it was shut down) is
+        // made anew, with its connection, on the runtime of this call.
+        if let Some(connection) = slot.as_ref().filter(|made| !made.pipeline.is_closed()) {
             return Ok(connection.clone());
         }
         if tokio::runtime::Handle::try_current().is_err() {

@@ -1,13 +1,17 @@
 //! Automatic pipelining: the commands of concurrent deliveries go to Redis together, in
 //! one write, and come back in one round trip.
 //!
-//! Every delivery sends one or two scripts (see [`RedisStore`](super::RedisStore)). Sent
+//! Every delivery sends one to three scripts (see [`RedisStore`](super::RedisStore)). Sent
 //! one by one, each costs a write on the socket, and on a busy receiver those writes, with
 //! the loopback or network stack behind them, are the largest part of Redis's cost. Here
 //! the commands queue for one task that owns the sending: it takes what has queued, yields
 //! so that the deliveries ready to run can add theirs, and sends them all as one pipeline
 //! (the technique ioredis calls auto-pipelining). Each command is still its own request to
 //! Redis, answered in order: only the writes and the round trips are shared.
+
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::task::Poll;
 
 use redis::aio::ConnectionManager;
 use redis::{Cmd, ErrorKind, RedisError, RedisResult, Value};
@@ -41,6 +45,11 @@ impl Pipeline {
         let (queue, commands) = unbounded_channel();
         tokio::spawn(send_all(connection, commands));
         Pipeline { queue }
+    }
+
+    /// Whether the sending task has ended: the tokio runtime that started it has shut down.
+    pub(super) fn is_closed(&self) -> bool {
+        self.queue.is_closed()
     }
 
     /// Sends `command` with the others queued now, and gives its answer: Redis's value,
@@ -101,18 +110,45 @@ async fn gather<T>(first: T, queue: &mut UnboundedReceiver<T>) -> Vec<T> {
 }
 
 /// Sends `batch` as one pipeline and hands each command its own answer.
+///
+/// Only the commands someone still waits for are sent: a delivery whose store deadline
+/// has passed was answered 503, and its claim, sent now, would take a lease nobody holds.
+/// For the same reason the pipeline is dropped, and what is not yet written never sent,
+/// when every caller stops waiting (while redis-rs is still reconnecting, for instance).
 async fn send(mut connection: ConnectionManager, batch: Vec<Queued>) {
     let mut pipeline = redis::pipe();
     // Each command's server error is its own answer, not the whole pipeline's.
     pipeline.ignore_errors();
     let mut answers = Vec::with_capacity(batch.len());
-    for queued in batch {
+    for queued in batch
+        .into_iter()
+        .filter(|queued| !queued.answer.is_closed())
+    {
         pipeline.add_command(queued.command);
         answers.push(queued.answer);
     }
-    let values = match pipeline.query_async::<Vec<Value>>(&mut connection).await {
-        Ok(values) if values.len() == answers.len() => values,
-        Ok(values) => {
+    if answers.is_empty() {
+        return;
+    }
+    let mut query = pin!(pipeline.query_async::<Vec<Value>>(&mut connection));
+    let answered = poll_fn(|cx| {
+        if let Poll::Ready(answered) = query.as_mut().poll(cx) {
+            return Poll::Ready(Some(answered));
+        }
+        // Wakes when the first caller still waiting stops; then looks at the next.
+        if answers
+            .iter_mut()
+            .all(|answer| answer.poll_closed(cx).is_ready())
+        {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await;
+    let values = match answered {
+        None => return,
+        Some(Ok(values)) if values.len() == answers.len() => values,
+        Some(Ok(values)) => {
             let error = RedisError::from((
                 ErrorKind::UnexpectedReturnType,
                 "Redis answered a pipeline with another number of replies",
@@ -123,7 +159,7 @@ async fn send(mut connection: ConnectionManager, batch: Vec<Queued>) {
             }
             return;
         }
-        Err(error) => {
+        Some(Err(error)) => {
             for answer in answers {
                 let _ = answer.send(Err(error.clone()));
             }
@@ -142,6 +178,7 @@ mod tests {
 
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
             .unwrap()
     }
@@ -196,6 +233,68 @@ mod tests {
                     assert_eq!(gather(0, &mut queued).await, [0, 1, 2, 3, 4, 5]);
                 })
                 .await;
+        });
+    }
+
+    /// The test Redis, when `POSTAL_HOOKS_TEST_REDIS_URL` names one (as `tests/` reads it).
+    fn test_redis() -> Option<String> {
+        match std::env::var("POSTAL_HOOKS_TEST_REDIS_URL") {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ => {
+                assert_ne!(
+                    std::env::var("POSTAL_HOOKS_REQUIRE_REDIS").as_deref(),
+                    Ok("1"),
+                    "POSTAL_HOOKS_TEST_REDIS_URL is not set, and POSTAL_HOOKS_REQUIRE_REDIS=1"
+                );
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn a_command_that_fails_fails_alone_in_its_pipeline() {
+        let Some(url) = test_redis() else {
+            return;
+        };
+        runtime().block_on(async {
+            let client = redis::Client::open(url).unwrap();
+            let pipeline = Pipeline::spawn(ConnectionManager::new(client).await.unwrap());
+            let (first, second) = (pipeline.clone(), pipeline.clone());
+            let ping = tokio::spawn(async move { first.query(redis::cmd("PING")).await });
+            let wrong =
+                tokio::spawn(async move { second.query(redis::cmd("NO-SUCH-COMMAND")).await });
+            // Both queued before the sending task's yield: one pipeline.
+            assert_eq!(
+                ping.await.unwrap().unwrap(),
+                Value::SimpleString("PONG".to_owned())
+            );
+            let error = wrong.await.unwrap().unwrap_err();
+            assert!(matches!(error.kind(), ErrorKind::Server(_)), "{error:?}");
+        });
+    }
+
+    /// (Two guards, either enough here: such commands are left out of the pipeline, and a
+    /// pipeline nobody waits for is dropped before it is written.)
+    #[test]
+    fn commands_nobody_waits_for_are_not_sent() {
+        let Some(url) = test_redis() else {
+            return;
+        };
+        runtime().block_on(async {
+            let client = redis::Client::open(url).unwrap();
+            let mut connection = ConnectionManager::new(client).await.unwrap();
+            let key = format!("postal-hooks:test:abandoned:{}", std::process::id());
+            let (answer, answered) = oneshot::channel();
+            drop(answered);
+            let mut command = redis::cmd("SET");
+            command.arg(&key).arg("sent").arg("PX").arg(60_000);
+            send(connection.clone(), vec![Queued { command, answer }]).await;
+            let value: Option<String> = redis::cmd("GET")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+            assert_eq!(value, None, "a command whose caller has gone was sent");
         });
     }
 }
