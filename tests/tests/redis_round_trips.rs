@@ -34,12 +34,9 @@ struct Monitor {
 }
 
 impl Monitor {
-    fn start(port: u16) -> Monitor {
-        let marker = redis::Client::open(format!("redis://127.0.0.1:{port}"))
-            .unwrap()
-            .get_connection()
-            .unwrap();
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    fn start(redis: &redis_support::PrivateRedis) -> Monitor {
+        let marker = connection(redis);
+        let mut stream = TcpStream::connect(("127.0.0.1", redis.port)).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
@@ -80,6 +77,14 @@ impl Monitor {
     }
 }
 
+/// A connection of the test's own to `redis`.
+fn connection(redis: &redis_support::PrivateRedis) -> redis::Connection {
+    redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
 /// A dispatcher with every handler of `dedupe_support` (three deduplicated, one opted out)
 /// on the Redis `redis`, whose scripts it has loaded (on first use Redis refuses each with
 /// `NOSCRIPT`, then the store loads it), so that what follows counts deliveries alone.
@@ -102,7 +107,7 @@ async fn each_delivery_makes_two_redis_requests_fresh_and_one_repeated() {
     };
     let redis = redis_support::PrivateRedis::start();
     let dispatcher = warmed_dispatcher(&redis).await;
-    let mut monitor = Monitor::start(redis.port);
+    let mut monitor = Monitor::start(&redis);
     assert_eq!(monitor.requests(), Vec::<String>::new());
 
     let uuid = fresh("trips-");
@@ -166,10 +171,7 @@ async fn concurrent_deliveries_share_their_writes_to_redis() {
     };
     let redis = redis_support::PrivateRedis::start();
     let dispatcher = warmed_dispatcher(&redis).await;
-    let mut stats = redis::Client::open(redis.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut stats = connection(&redis);
     let before = reads(&mut stats);
 
     // 32 deliveries at once, on this one thread: each makes 2 requests (the claim, then
@@ -207,12 +209,9 @@ async fn a_script_redis_no_longer_has_is_loaded_again() {
     let redis = redis_support::PrivateRedis::start();
     let dispatcher = warmed_dispatcher(&redis).await;
     // As after a Redis restart without persistence, or a `SCRIPT FLUSH` by an operator.
-    let mut admin = redis::Client::open(redis.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut admin = connection(&redis);
     let _: String = redis::cmd("SCRIPT").arg("FLUSH").query(&mut admin).unwrap();
-    let mut monitor = Monitor::start(redis.port);
+    let mut monitor = Monitor::start(&redis);
 
     let uuid = fresh("flushed-");
     let report = dispatcher.dispatch(&body(&uuid)).await.unwrap();

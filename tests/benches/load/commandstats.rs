@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 
 /// Calls per command (`evalsha`, `set`, ...), and reads from client sockets.
 #[derive(Debug, Clone, Default)]
-pub struct Calls(pub BTreeMap<String, u64>, pub u64);
+pub struct Calls {
+    pub commands: BTreeMap<String, u64>,
+    pub reads: u64,
+}
 
 pub fn read(url: &str) -> Calls {
     let client = redis::Client::open(url).unwrap();
@@ -37,30 +40,41 @@ pub fn read(url: &str) -> Calls {
         .find_map(|line| line.strip_prefix("total_reads_processed:"))
         .and_then(|reads| reads.trim().parse().ok())
         .expect("INFO stats has total_reads_processed (Redis 6 and later)");
-    Calls(calls, reads)
+    Calls {
+        commands: calls,
+        reads,
+    }
 }
 
 impl Calls {
     /// What ran between `before` and now, leaving out the harness's own `INFO`.
     pub fn since(&self, before: &Calls) -> Calls {
         let delta = self
-            .0
+            .commands
             .iter()
             .filter(|(name, _)| name.as_str() != "info")
-            .map(|(name, &now)| (name.clone(), now - before.0.get(name).copied().unwrap_or(0)))
+            .map(|(name, &now)| {
+                (
+                    name.clone(),
+                    now - before.commands.get(name).copied().unwrap_or(0),
+                )
+            })
             .filter(|&(_, calls)| calls > 0)
             .collect();
         // (The reads include this harness's own few, for INFO: nothing beside a run's.)
-        Calls(delta, self.1 - before.1)
+        Calls {
+            commands: delta,
+            reads: self.reads - before.reads,
+        }
     }
 
     pub fn total(&self) -> u64 {
-        self.0.values().sum()
+        self.commands.values().sum()
     }
 
     /// Requests to Redis (scripts count once, whatever they run inside).
     pub fn round_trips(&self) -> u64 {
-        self.0
+        self.commands
             .iter()
             .filter(|(name, _)| !SCRIPTED.contains(&name.as_str()))
             .map(|(_, &calls)| calls)

@@ -142,7 +142,7 @@ fn secs(duration: std::time::Duration) -> f64 {
 fn per_delivery(calls: &Calls, requests: u64) -> String {
     let requests = requests.max(1) as f64;
     let each: Vec<String> = calls
-        .0
+        .commands
         .iter()
         .map(|(name, &count)| format!("{name} {:.2}", count as f64 / requests))
         .collect();
@@ -150,7 +150,7 @@ fn per_delivery(calls: &Calls, requests: u64) -> String {
         "{:.2} commands, {:.2} requests in {:.2} reads ({})",
         calls.total() as f64 / requests,
         calls.round_trips() as f64 / requests,
-        calls.1 as f64 / requests,
+        calls.reads as f64 / requests,
         each.join(", ")
     )
 }

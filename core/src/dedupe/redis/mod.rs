@@ -52,6 +52,7 @@ return 1
 ";
 
 /// Extends the lease if the token still holds it: 1, or 0 when the claim was lost.
+/// KEYS: lease (and done, unused). ARGV: token, lease in ms.
 const RENEW: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -87,8 +88,8 @@ const CONNECT_ATTEMPTS: usize = 4;
 ///
 /// **Connection.** One multiplexed connection per store (redis-rs's `ConnectionManager`):
 /// nothing is checked on checkout, and a dropped connection is re-established in the
-/// background with backoff. The claim and record scripts of concurrent deliveries are
-/// pipelined on it (the keep-alive's renewals and `SCRIPT LOAD` are sent alone): a
+/// background with backoff. The scripts of concurrent deliveries are pipelined on it
+/// (only a `SCRIPT LOAD` is sent alone): a
 /// task of the store's gathers those queued at once (it yields once, so the deliveries
 /// ready to run add theirs) and sends them in one write, so that on a busy receiver Redis
 /// takes several deliveries' requests per read (about 5 under the load harness, against
@@ -239,15 +240,11 @@ impl RedisStore {
         token: &ClaimToken,
         lease: Duration,
     ) -> Result<bool, StoreError> {
-        let mut connection = self.connection()?.manager;
-        self.renew
-            .key(self.key(uuid, "lease"))
-            .arg(token.as_str())
-            .arg(millis(lease))
-            .invoke_async::<i64>(&mut connection)
-            .await
-            .map(|renewed| renewed == 1)
-            .map_err(self.failed("renew"))
+        self.invoke::<i64>(&self.renew, "renew", uuid, |command| {
+            command.arg(token.as_str()).arg(millis(lease));
+        })
+        .await
+        .map(|renewed| renewed == 1)
     }
 
     /// Records `handlers` as done for `uuid` and, with a `token`, releases its claim.
@@ -258,44 +255,41 @@ impl RedisStore {
         handlers: &[&str],
         operation: &'static str,
     ) -> Result<(), StoreError> {
-        let evalsha = || {
-            let mut command = self.evalsha(&self.record_and_release, uuid);
+        self.invoke::<i64>(&self.record_and_release, operation, uuid, |command| {
             command
                 .arg(token.map_or("", ClaimToken::as_str))
                 .arg(millis(self.retention))
                 .arg(handlers);
-            command
-        };
-        self.invoke::<i64>(&self.record_and_release, operation, evalsha)
-            .await
-            .map(|_| ())
+        })
+        .await
+        .map(|_| ())
     }
 
-    /// `EVALSHA` of `script` with the keys of `uuid` (lease, done); its arguments follow.
-    fn evalsha(&self, script: &Script, uuid: &str) -> Cmd {
-        let mut command = redis::cmd("EVALSHA");
-        command
-            .arg(script.get_hash())
-            .arg(2)
-            .arg(self.key(uuid, "lease"))
-            .arg(self.key(uuid, "done"));
-        command
-    }
-
-    /// Runs `script` through the pipeline shared by concurrent deliveries (one request
-    /// each, see [`pipeline`]), with the `EVALSHA` that `evalsha` makes. When Redis does
-    /// not have the script (`NOSCRIPT`: its first use, or after Redis restarted), loads it
-    /// and asks once more.
+    /// Runs `script` on the keys of `uuid` (KEYS: lease, done) with the arguments `args`
+    /// adds, as an `EVALSHA` sent through the pipeline shared by concurrent deliveries
+    /// (one request each, see [`pipeline`]). When Redis does not have the script
+    /// (`NOSCRIPT`: its first use, or after Redis restarted), loads it and asks once more.
     async fn invoke<T: FromRedisValue>(
         &self,
         script: &Script,
         operation: &'static str,
-        evalsha: impl Fn() -> Cmd,
+        uuid: &str,
+        args: impl Fn(&mut Cmd),
     ) -> Result<T, StoreError> {
         let Connection {
             mut manager,
             pipeline,
         } = self.connection()?;
+        let evalsha = || {
+            let mut command = redis::cmd("EVALSHA");
+            command
+                .arg(script.get_hash())
+                .arg(2)
+                .arg(self.key(uuid, "lease"))
+                .arg(self.key(uuid, "done"));
+            args(&mut command);
+            command
+        };
         let answered = async {
             let value = match pipeline.query(evalsha()).await {
                 Err(error) if error.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
@@ -360,13 +354,10 @@ impl IdempotencyStore for RedisStore {
     ) -> BoxFuture<'a, Result<Claim, StoreError>> {
         Box::pin(async move {
             let token = ClaimToken::random();
-            let evalsha = || {
-                let mut command = self.evalsha(&self.claim, uuid);
-                command.arg(token.as_str()).arg(millis(lease)).arg(handlers);
-                command
-            };
             let claimed = self
-                .invoke::<(i64, Vec<String>)>(&self.claim, "claim", evalsha)
+                .invoke::<(i64, Vec<String>)>(&self.claim, "claim", uuid, |command| {
+                    command.arg(token.as_str()).arg(millis(lease)).arg(handlers);
+                })
                 .await;
             match claimed {
                 Ok((1, done)) => Ok(Claim::Acquired { token, done }),

@@ -1,13 +1,14 @@
 //! Automatic pipelining: the commands of concurrent deliveries go to Redis together, in
 //! one write, and come back in one round trip.
 //!
-//! Every delivery sends one to three scripts (see [`RedisStore`](super::RedisStore)). Sent
-//! one by one, each costs a write on the socket, and on a busy receiver those writes, with
-//! the loopback or network stack behind them, are the largest part of Redis's cost. Here
-//! the commands queue for one task that owns the sending: it takes what has queued, yields
-//! so that the deliveries ready to run can add theirs, and sends them all as one pipeline
-//! (the technique ioredis calls auto-pipelining). Each command is still its own request to
-//! Redis, answered in order: only the writes and the round trips are shared.
+//! Every delivery sends one to three scripts, and renewals while its handlers run (see
+//! [`RedisStore`](super::RedisStore)). Sent one by one, each costs a write on the socket,
+//! and on a busy receiver those writes, with the loopback or network stack behind them,
+//! are the largest part of what Redis costs the receiver. Here the commands queue for one
+//! task that owns the sending: it takes what has queued, yields so that the deliveries
+//! ready to run can add theirs, and sends them all as one pipeline (the technique ioredis
+//! calls auto-pipelining). Each command is still its own request to Redis, answered in
+//! order: only the writes and the round trips are shared.
 
 use std::future::{Future, poll_fn};
 use std::pin::pin;
@@ -20,11 +21,6 @@ use tokio::sync::oneshot;
 
 /// The most commands sent in one pipeline; more wait for the next.
 const MAX_BATCH: usize = 256;
-
-/// How many times the sender yields, while more commands keep coming, before it sends: once
-/// measured best under the load harness (more gathers larger pipelines, but each waits for
-/// the next requests to be read and verified, and the receiver idles meanwhile).
-const YIELDS: usize = 1;
 
 /// A command waiting to be sent, and where its answer goes.
 struct Queued {
@@ -84,26 +80,19 @@ async fn send_all(connection: ConnectionManager, mut commands: UnboundedReceiver
 
 /// `first`, and up to [`MAX_BATCH`] in all of those waiting.
 ///
-/// Before each look at the queue it yields, so that the tasks ready to run queue their
-/// commands too (on a busy runtime, the deliveries whose requests have just arrived), and
-/// share this write; again, up to [`YIELDS`] times, while more keep coming. Commands
-/// left over go into the next pipeline; a closed queue still gives up what it holds.
+/// Before it looks at the queue it yields once, so that the tasks ready to run queue their
+/// commands too (on a busy runtime, the deliveries whose requests have just arrived) and
+/// share this write. Once measured best under the load harness: yielding again gathers
+/// larger pipelines, but each then waits for the next requests to be read and verified,
+/// and the receiver idles meanwhile. Commands left over go into the next pipeline; a
+/// closed queue still gives up what it holds.
 async fn gather<T>(first: T, queue: &mut UnboundedReceiver<T>) -> Vec<T> {
     let mut batch = vec![first];
-    for _ in 0..YIELDS {
-        if batch.len() >= MAX_BATCH {
-            break;
-        }
-        tokio::task::yield_now().await;
-        let before = batch.len();
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
-        if batch.len() == before {
-            break;
+    tokio::task::yield_now().await;
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
         }
     }
     batch
@@ -147,28 +136,26 @@ async fn send(mut connection: ConnectionManager, batch: Vec<Queued>) {
     .await;
     let values = match answered {
         None => return,
-        Some(Ok(values)) if values.len() == answers.len() => values,
-        Some(Ok(values)) => {
-            let error = RedisError::from((
-                ErrorKind::UnexpectedReturnType,
-                "Redis answered a pipeline with another number of replies",
-                format!("{} commands, {} replies", answers.len(), values.len()),
-            ));
-            for answer in answers {
-                let _ = answer.send(Err(error.clone()));
-            }
-            return;
-        }
-        Some(Err(error)) => {
-            for answer in answers {
-                let _ = answer.send(Err(error.clone()));
-            }
-            return;
-        }
+        Some(Ok(values)) if values.len() == answers.len() => Ok(values),
+        Some(Ok(values)) => Err(RedisError::from((
+            ErrorKind::UnexpectedReturnType,
+            "Redis answered a pipeline with another number of replies",
+            format!("{} commands, {} replies", answers.len(), values.len()),
+        ))),
+        Some(Err(error)) => Err(error),
     };
-    for (answer, value) in answers.into_iter().zip(values) {
-        // The delivery may have stopped waiting (its store deadline passed): nothing to do.
-        let _ = answer.send(value.extract_error());
+    match values {
+        // A caller may have stopped waiting since (its store deadline passed): nothing to do.
+        Ok(values) => {
+            for (answer, value) in answers.into_iter().zip(values) {
+                let _ = answer.send(value.extract_error());
+            }
+        }
+        Err(error) => {
+            for answer in answers {
+                let _ = answer.send(Err(error.clone()));
+            }
+        }
     }
 }
 
