@@ -39,21 +39,34 @@ where
 /// request's future when the client hangs up, and Postal hangs up after 5 s: in a task,
 /// the handlers still finish, their success is recorded, and Postal's retry finds the work
 /// done instead of interrupting it again.
+///
+/// This future holds no receive future, only the task's handle (or, off tokio, a box):
+/// the receive future is several KiB, and a server's stack moves the request's future
+/// through each of its layers, copying all of it every time.
 pub(crate) async fn receive_detached(
     receiver: &Receiver,
     headers: http::HeaderMap,
     body: Bytes,
 ) -> Reply {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return receiver.receive(&headers, &body).await;
+        return Box::pin(receiver.receive(&headers, &body)).await;
     };
-    let in_task = receiver.clone();
-    let task = runtime.spawn(async move { in_task.receive(&headers, &body).await });
-    match task.await {
+    match spawn_receive(&runtime, receiver.clone(), headers, body).await {
         Ok(reply) => reply,
         // Handler panics are caught inside; reaching this is a bug, answered with a retry.
         Err(error) => receiver.refuse(ReceiveError::Internal(SharedError::new(error))),
     }
+}
+
+/// Spawns the receive. Not `async`: the receive future is made in this frame and moved
+/// into its task, so no state of the caller's future keeps room for it.
+fn spawn_receive(
+    runtime: &tokio::runtime::Handle,
+    receiver: Receiver,
+    headers: http::HeaderMap,
+    body: Bytes,
+) -> tokio::task::JoinHandle<Reply> {
+    runtime.spawn(async move { receiver.receive(&headers, &body).await })
 }
 
 /// Reads the whole body, refusing it once it passes `limit` bytes.
@@ -77,4 +90,33 @@ where
 /// The reply as a response: its status, headers and body as [`Reply`] decides them.
 pub(crate) fn response(reply: Reply) -> http::Response<String> {
     http::Response::from(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Dispatcher, Verifier};
+
+    #[test]
+    fn a_request_future_holds_no_receive_future() {
+        let key = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/keys/test_signing.pub.pem"
+        ));
+        let dispatcher = Dispatcher::builder()
+            .without_registered_handlers()
+            .allow_no_handlers()
+            .build()
+            .unwrap();
+        let receiver = Receiver::new(dispatcher, Verifier::from_key_text(key).unwrap());
+        let request = http::Request::new(http_body_util::Full::new(Bytes::from_static(b"{}")));
+        let serving = size_of_val(&serve(&receiver, request));
+        let receiving = size_of_val(&receiver.receive(&http::HeaderMap::new(), b"{}"));
+        // Measured in the release axum example (rustc 1.95): 9480 bytes against 4248 before
+        // the receive moved out of it, 1136 after.
+        assert!(
+            serving < receiving,
+            "a request's future ({serving} bytes) holds the receive future ({receiving} bytes)"
+        );
+    }
 }
