@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{
-    Client, Cmd, ErrorKind, FromRedisValue, RedisError, RedisResult, Script, ServerErrorKind,
+    Client, Cmd, ErrorKind, FromRedisValue, RedisError, RedisResult, RedisWrite, Script,
+    ServerErrorKind,
 };
 
 use pipeline::Pipeline;
@@ -281,12 +282,12 @@ impl RedisStore {
             pipeline,
         } = self.connection()?;
         let evalsha = || {
-            let mut command = redis::cmd("EVALSHA");
-            command
-                .arg(script.get_hash())
-                .arg(2)
-                .arg(self.key(uuid, "lease"))
-                .arg(self.key(uuid, "done"));
+            // Sized for the usual command up front, so its buffers do not grow step by step;
+            // the keys are written into it directly.
+            let mut command = Cmd::with_capacity(8, 256);
+            command.arg("EVALSHA").arg(script.get_hash()).arg(2);
+            command.write_arg_fmt(self.key(uuid, "lease"));
+            command.write_arg_fmt(self.key(uuid, "done"));
             args(&mut command);
             command
         };
@@ -304,8 +305,15 @@ impl RedisStore {
     }
 
     /// `{prefix}:{<uuid>}:<kind>`: the braces keep both keys of a uuid in one cluster slot.
-    fn key(&self, uuid: &str, kind: &str) -> String {
-        format!("{}:{{{uuid}}}:{kind}", self.prefix)
+    /// Written straight into the command (no `String` of its own).
+    fn key<'a>(&'a self, uuid: &'a str, kind: &'a str) -> impl std::fmt::Display + 'a {
+        struct Key<'a>(&'a str, &'a str, &'a str);
+        impl std::fmt::Display for Key<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}:{{{}}}:{}", self.0, self.1, self.2)
+            }
+        }
+        Key(&self.prefix, uuid, kind)
     }
 }
 
@@ -447,5 +455,23 @@ impl IdempotencyStore for RedisStore {
                 }
             }
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys are shared with every replica, older versions included: their shape is
+    /// fixed.
+    #[test]
+    fn keys_keep_their_shape() {
+        let store = RedisStore::new("redis://127.0.0.1:1").unwrap();
+        assert_eq!(
+            store.key("u-1", "done").to_string(),
+            "postal-hooks:{u-1}:done"
+        );
+        let store = store.with_prefix("app");
+        assert_eq!(store.key("u-2", "lease").to_string(), "app:{u-2}:lease");
     }
 }
