@@ -2,7 +2,7 @@
 //! success at most once per uuid across Postal's retries (see [`dedupe`](crate::dedupe)).
 
 use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -57,15 +57,16 @@ pub(super) async fn run_deduplicated(
             );
         }
     };
-    let alive = store.keep_alive(uuid, &token, lease);
-    let mut recording = Recording::on(store, &mut budget, uuid);
-    let claimed = run_claimed(&mut recording, route, cx, |key| {
-        done.iter().any(|done| done == key)
-    });
     // The keep-alive lives until the claim ends: dropping it may release the claim
     // (`MemoryStore` does), which must come after the records.
-    let mut alive = alive;
-    let runs = while_alive(claimed, &mut alive).await;
+    let mut alive = store.keep_alive(uuid, &token, lease);
+    let mut recording = Recording::on(store, &mut budget, uuid);
+    let runs = {
+        let claimed = pin!(run_claimed(&mut recording, route, cx, |key| {
+            done.iter().any(|done| done == key)
+        }));
+        while_alive(claimed, &mut alive).await
+    };
     let unrecorded = recording.pending;
     // Tried twice, as a lost record means a retry runs its handler again.
     let mut finished = budget
@@ -107,7 +108,7 @@ async fn run_claimed<'r>(
             });
             continue;
         }
-        let ran = run_recording(run(handler, cx), recording).await;
+        let ran = run_recording(pin!(run(handler, cx)), recording).await;
         if deduplicated && ran.outcome == Outcome::Ok {
             recording.pending.push(&handler.key);
         }
@@ -170,11 +171,12 @@ impl<'s, 'r> Recording<'s, 'r> {
 /// Runs one handler. When it has to wait (its first poll is pending: it awaits I/O) and
 /// earlier successes are not recorded yet, they are recorded meanwhile, so a crash while
 /// it runs does not forget them. A handler that completes at once costs no round trip.
+///
+/// `work` comes pinned by the caller, as in [`while_alive`].
 async fn run_recording<F: Future<Output = HandlerRun>>(
-    work: F,
+    mut work: Pin<&mut F>,
     recording: &mut Recording<'_, '_>,
 ) -> HandlerRun {
-    let mut work = pin!(work);
     if let Poll::Ready(ran) = poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
         return ran;
     }
@@ -198,8 +200,13 @@ async fn run_recording<F: Future<Output = HandlerRun>>(
 
 /// Drives `work`, polling `alive` (the claim's keep-alive) alongside it until `work` is
 /// done. A keep-alive that gives up (it said why) is dropped; the lease still runs.
-async fn while_alive<F: Future>(work: F, alive: &mut Option<BoxFuture<'_, ()>>) -> F::Output {
-    let mut work = pin!(work);
+///
+/// `work` comes pinned by the caller: a future taken by value would be kept twice in
+/// this one's state (as the argument, and pinned), and this one again in the caller's.
+async fn while_alive<F: Future>(
+    mut work: Pin<&mut F>,
+    alive: &mut Option<BoxFuture<'_, ()>>,
+) -> F::Output {
     poll_fn(move |cx| {
         if let Poll::Ready(output) = work.as_mut().poll(cx) {
             return Poll::Ready(output);
