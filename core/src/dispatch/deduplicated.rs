@@ -201,8 +201,8 @@ async fn run_recording<F: Future<Output = HandlerRun>>(
 /// Drives `work`, polling `alive` (the claim's keep-alive) alongside it until `work` is
 /// done. A keep-alive that gives up (it said why) is dropped; the lease still runs.
 ///
-/// `work` comes pinned by the caller: a future taken by value would be kept twice in
-/// this one's state (as the argument, and pinned), and this one again in the caller's.
+/// `work` comes pinned by the caller. Taken by value, it was kept three times over: as the
+/// caller's local, as this function's argument, and pinned here.
 async fn while_alive<F: Future>(
     mut work: Pin<&mut F>,
     alive: &mut Option<BoxFuture<'_, ()>>,

@@ -281,27 +281,29 @@ impl RedisStore {
             mut manager,
             pipeline,
         } = self.connection()?;
-        let evalsha = || {
-            // Sized for the usual command up front, so its buffers do not grow step by step;
-            // the keys are written into it directly.
-            let mut command = Cmd::with_capacity(8, 256);
-            command.arg("EVALSHA").arg(script.get_hash()).arg(2);
-            command.write_arg_fmt(self.key(uuid, "lease"));
-            command.write_arg_fmt(self.key(uuid, "done"));
-            args(&mut command);
-            command
-        };
         let answered = async {
-            let value = match pipeline.query(evalsha()).await {
+            let value = match pipeline.query(self.evalsha(script, uuid, &args)).await {
                 Err(error) if error.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
                     script.load_async(&mut manager).await?;
-                    pipeline.query(evalsha()).await?
+                    pipeline.query(self.evalsha(script, uuid, &args)).await?
                 }
                 answered => answered?,
             };
             RedisResult::Ok(redis::from_redis_value(value)?)
         };
         answered.await.map_err(self.failed(operation))
+    }
+
+    /// `EVALSHA <script> 2 <lease key> <done key>`, then the arguments `args` adds.
+    fn evalsha(&self, script: &Script, uuid: &str, args: impl Fn(&mut Cmd)) -> Cmd {
+        // Sized for the usual command up front, so its buffers do not grow step by step;
+        // the keys are written into it directly.
+        let mut command = Cmd::with_capacity(8, 256);
+        command.arg("EVALSHA").arg(script.get_hash()).arg(2);
+        command.write_arg_fmt(self.key(uuid, "lease"));
+        command.write_arg_fmt(self.key(uuid, "done"));
+        args(&mut command);
+        command
     }
 
     /// `{prefix}:{<uuid>}:<kind>`: the braces keep both keys of a uuid in one cluster slot.
@@ -473,5 +475,28 @@ mod tests {
         );
         let store = store.with_prefix("app");
         assert_eq!(store.key("u-2", "lease").to_string(), "app:{u-2}:lease");
+    }
+
+    /// The command as Redis receives it: the same bytes as one built argument by argument.
+    #[test]
+    fn evalsha_sends_the_script_its_keys_and_arguments() {
+        let store = RedisStore::new("redis://127.0.0.1:1")
+            .unwrap()
+            .with_prefix("app");
+        let built = store.evalsha(&store.claim, "u-3", |command| {
+            command.arg(30_000).arg(&["a::b", "c::d"][..]);
+        });
+        let expected = redis::cmd("EVALSHA")
+            .arg(store.claim.get_hash())
+            .arg(2)
+            .arg("app:{u-3}:lease")
+            .arg("app:{u-3}:done")
+            .arg(30_000)
+            .arg(&["a::b", "c::d"][..])
+            .get_packed_command();
+        assert_eq!(
+            String::from_utf8_lossy(&built.get_packed_command()),
+            String::from_utf8_lossy(&expected)
+        );
     }
 }
