@@ -85,10 +85,13 @@ fn connection(redis: &redis_support::PrivateRedis) -> redis::Connection {
         .unwrap()
 }
 
-/// A dispatcher with every handler of `dedupe_support` (three deduplicated, one opted out)
-/// on the Redis `redis`, whose scripts it has loaded (on first use Redis refuses each with
-/// `NOSCRIPT`, then the store loads it), so that what follows counts deliveries alone.
-async fn warmed_dispatcher(redis: &redis_support::PrivateRedis) -> Dispatcher {
+/// A Redis of the test's own, when there is a test Redis, and a dispatcher with every
+/// handler of `dedupe_support` (three deduplicated, one opted out) on it, whose scripts it
+/// has loaded (on first use Redis refuses each with `NOSCRIPT`, then the store loads it),
+/// so that what follows counts deliveries alone.
+async fn warmed() -> Option<(redis_support::PrivateRedis, Dispatcher)> {
+    redis_support::url()?;
+    let redis = redis_support::PrivateRedis::start();
     let store = RedisStore::connect(&redis.url()).await.unwrap();
     let dispatcher = Dispatcher::builder()
         .idempotency_store(store)
@@ -97,16 +100,14 @@ async fn warmed_dispatcher(redis: &redis_support::PrivateRedis) -> Dispatcher {
     let warm = fresh("warm-");
     dispatcher.dispatch(&body(&warm)).await.unwrap();
     dispatcher.dispatch(&body(&warm)).await.unwrap();
-    dispatcher
+    Some((redis, dispatcher))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_delivery_makes_two_redis_requests_fresh_and_one_repeated() {
-    let Some(_) = redis_support::url() else {
+    let Some((redis, dispatcher)) = warmed().await else {
         return;
     };
-    let redis = redis_support::PrivateRedis::start();
-    let dispatcher = warmed_dispatcher(&redis).await;
     let mut monitor = Monitor::start(&redis);
     assert_eq!(monitor.requests(), Vec::<String>::new());
 
@@ -166,11 +167,9 @@ fn reads(connection: &mut redis::Connection) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn concurrent_deliveries_share_their_writes_to_redis() {
-    let Some(_) = redis_support::url() else {
+    let Some((redis, dispatcher)) = warmed().await else {
         return;
     };
-    let redis = redis_support::PrivateRedis::start();
-    let dispatcher = warmed_dispatcher(&redis).await;
     let mut stats = connection(&redis);
     let before = reads(&mut stats);
 
@@ -203,11 +202,9 @@ async fn concurrent_deliveries_share_their_writes_to_redis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_script_redis_no_longer_has_is_loaded_again() {
-    let Some(_) = redis_support::url() else {
+    let Some((redis, dispatcher)) = warmed().await else {
         return;
     };
-    let redis = redis_support::PrivateRedis::start();
-    let dispatcher = warmed_dispatcher(&redis).await;
     // As after a Redis restart without persistence, or a `SCRIPT FLUSH` by an operator.
     let mut admin = connection(&redis);
     let _: String = redis::cmd("SCRIPT").arg("FLUSH").query(&mut admin).unwrap();

@@ -400,10 +400,7 @@ impl IdempotencyStore for RedisStore {
         uuid: &'a str,
         handlers: &'a [&'a str],
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            self.record_and_release(uuid, None, handlers, "mark done")
-                .await
-        })
+        Box::pin(self.record_and_release(uuid, None, handlers, "mark done"))
     }
 
     fn release<'a>(
@@ -411,10 +408,7 @@ impl IdempotencyStore for RedisStore {
         uuid: &'a str,
         token: &'a ClaimToken,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            self.record_and_release(uuid, Some(token), &[], "release")
-                .await
-        })
+        Box::pin(self.record_and_release(uuid, Some(token), &[], "release"))
     }
 
     /// One round trip: the records and the release in one script.
@@ -424,10 +418,7 @@ impl IdempotencyStore for RedisStore {
         token: &'a ClaimToken,
         succeeded: &'a [&'a str],
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            self.record_and_release(uuid, Some(token), succeeded, "record and release")
-                .await
-        })
+        Box::pin(self.record_and_release(uuid, Some(token), succeeded, "record and release"))
     }
 
     /// Renews the lease every third of its length while the handlers run. A renewal that

@@ -238,14 +238,18 @@ mod tests {
         }
     }
 
+    async fn connect(url: String) -> ConnectionManager {
+        let client = redis::Client::open(url).unwrap();
+        ConnectionManager::new(client).await.unwrap()
+    }
+
     #[test]
     fn a_command_that_fails_fails_alone_in_its_pipeline() {
         let Some(url) = test_redis() else {
             return;
         };
         runtime().block_on(async {
-            let client = redis::Client::open(url).unwrap();
-            let pipeline = Pipeline::spawn(ConnectionManager::new(client).await.unwrap());
+            let pipeline = Pipeline::spawn(connect(url).await);
             let (first, second) = (pipeline.clone(), pipeline.clone());
             let ping = tokio::spawn(async move { first.query(redis::cmd("PING")).await });
             let wrong =
@@ -268,8 +272,7 @@ mod tests {
             return;
         };
         runtime().block_on(async {
-            let client = redis::Client::open(url).unwrap();
-            let mut connection = ConnectionManager::new(client).await.unwrap();
+            let mut connection = connect(url).await;
             let key = format!("postal-hooks:test:abandoned:{}", std::process::id());
             let (answer, answered) = oneshot::channel();
             drop(answered);
