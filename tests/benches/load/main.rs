@@ -12,11 +12,15 @@
 //! tracing (the one line per request, to stdout, here `/dev/null`, and the request,
 //! dispatch and handler spans) shows beside the rest.
 //!
+//! Every server is measured in each of `LOAD_ROUNDS` rounds, in turn; the table shows each
+//! server's median run, and each ratio is taken within a round, its median printed with
+//! every round's value.
+//!
 //! A benchmark, never a test: it asserts nothing about speed; it prints.
 //!
 //! ```text
 //! cargo bench -p postal-hooks-tests --bench load
-//! LOAD_SECONDS=20 LOAD_BODIES=5000 cargo bench -p postal-hooks-tests --bench load
+//! LOAD_SECONDS=20 LOAD_BODIES=5000 LOAD_ROUNDS=5 cargo bench -p postal-hooks-tests --bench load
 //! ```
 //!
 //! `LOAD_BASELINE=PATH` adds rows for another build of the example (say, the commit before
@@ -77,31 +81,35 @@ fn main() {
     let product = processes::build_product();
     let redis = Redis::start_or_reuse();
     let mut table = Table::default();
-    for close in [false, true] {
-        let mode = if close {
-            "Connection: close"
-        } else {
-            "keep-alive"
-        };
-        // Each server runs alone: started, measured, stopped.
-        let mut run = |name: &'static str, server: Server, redis: Option<&Redis>| {
-            table.push(measure(&settings, &server, redis, mode, name, close));
-        };
-        run("hand-written", Server::reference(), None);
-        run("product, in-memory", Server::product(&product, None), None);
-        // The same without INFO-level tracing (issue 13's line per request and the
-        // request, dispatch and handler spans): what they cost.
-        let quiet = Server::product_with(&product, &[("RUST_LOG", "warn".to_owned())]);
-        run("product, in-memory, RUST_LOG=warn", quiet, None);
-        if let Some(redis) = &redis {
-            let server = Server::product(&product, Some(&redis.url));
-            run("product, Redis", server, Some(redis));
-        }
-        if let Some(baseline) = &settings.baseline {
-            run("baseline, in-memory", Server::product(baseline, None), None);
+    // Rounds interleave the servers, so that a slow spell of the machine falls on all of
+    // them alike; each ratio is taken within a round, side by side.
+    for round in 1..=settings.rounds {
+        for close in [false, true] {
+            let mode = if close {
+                "Connection: close"
+            } else {
+                "keep-alive"
+            };
+            // Each server runs alone: started, measured, stopped.
+            let mut run = |name: &'static str, server: Server, redis: Option<&Redis>| {
+                table.push(round, measure(&settings, &server, redis, mode, name, close));
+            };
+            run("hand-written", Server::reference(), None);
+            run("product, in-memory", Server::product(&product, None), None);
+            // The same without INFO-level tracing (issue 13's line per request and the
+            // request, dispatch and handler spans): what they cost.
+            let quiet = Server::product_with(&product, &[("RUST_LOG", "warn".to_owned())]);
+            run("product, in-memory, RUST_LOG=warn", quiet, None);
             if let Some(redis) = &redis {
-                let server = Server::product(baseline, Some(&redis.url));
-                run("baseline, Redis", server, Some(redis));
+                let server = Server::product(&product, Some(&redis.url));
+                run("product, Redis", server, Some(redis));
+            }
+            if let Some(baseline) = &settings.baseline {
+                run("baseline, in-memory", Server::product(baseline, None), None);
+                if let Some(redis) = &redis {
+                    let server = Server::product(baseline, Some(&redis.url));
+                    run("baseline, Redis", server, Some(redis));
+                }
             }
         }
     }
@@ -120,6 +128,11 @@ pub struct Settings {
     pub bodies: usize,
     /// `LOAD_CONNECTIONS`: wrk's connections (default 16).
     pub connections: usize,
+    /// `LOAD_ROUNDS`: how many times every server is measured, in turn (default 3). One
+    /// run's throughput moves by 5 to 10 % from one run to the next on a shared machine;
+    /// the table gives each server's median run, and each ratio its median over the
+    /// rounds, with every round's value beside it.
+    pub rounds: usize,
     /// `LOAD_BASELINE`: another build of the `axum_server` example (an older commit's), to
     /// measure before and after side by side in the same run.
     pub baseline: Option<std::path::PathBuf>,
@@ -141,6 +154,7 @@ impl Settings {
             seconds: read("LOAD_SECONDS", 10),
             bodies: usize::try_from(read("LOAD_BODIES", 2000)).unwrap(),
             connections: usize::try_from(read("LOAD_CONNECTIONS", 16)).unwrap(),
+            rounds: usize::try_from(read("LOAD_ROUNDS", 3)).unwrap().max(1),
             baseline: std::env::var_os("LOAD_BASELINE").map(Into::into),
         }
     }

@@ -1,4 +1,6 @@
-//! The table and the ratios issue 15 sets as targets.
+//! The table and the ratios issue 15 sets as targets: each server's median run over the
+//! rounds, and each ratio taken within every round (both servers measured side by side),
+//! then its median.
 
 use super::Settings;
 use super::commandstats::Calls;
@@ -17,25 +19,31 @@ pub struct Row {
 
 #[derive(Default)]
 pub struct Table {
-    rows: Vec<Row>,
+    /// Each row with its round (from 1).
+    rows: Vec<(usize, Row)>,
 }
 
 impl Table {
-    pub fn push(&mut self, row: Row) {
-        eprintln!("measured {} / {}", row.mode, row.name);
-        self.rows.push(row);
+    pub fn push(&mut self, round: usize, row: Row) {
+        eprintln!(
+            "round {round}: measured {} / {}: {:.0} req/s",
+            row.mode,
+            row.name,
+            row.result.per_second()
+        );
+        self.rows.push((round, row));
     }
 
     pub fn print(&self, settings: &Settings) {
         println!(
-            "\n{} connections, {} s per run, {} distinct signed MessageSent bodies cycled; servers on core 1, wrk on core 0\n",
-            settings.connections, settings.seconds, settings.bodies
+            "\n{} connections, {} s per run, {} distinct signed MessageSent bodies cycled; servers on core 1, wrk on core 0; {} round(s), each server's median run shown\n",
+            settings.connections, settings.seconds, settings.bodies, settings.rounds
         );
         println!(
-            "| mode | receiver | req/s | fresh | p50 | p99 | non-2xx | socket errors | server CPU per request | Redis CPU per request | Redis commands per delivery |"
+            "| mode | receiver | req/s | req/s by round | fresh | p50 | p99 | non-2xx | socket errors | server CPU per request | Redis CPU per request | Redis commands per delivery |"
         );
-        println!("|---|---|---|---|---|---|---|---|---|---|---|");
-        for row in &self.rows {
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for row in self.median_runs() {
             let Outcome {
                 p50,
                 p99,
@@ -54,11 +62,16 @@ impl Table {
                 .min(usize::try_from(requests).unwrap_or(usize::MAX))
                 as f64
                 / requests.max(1) as f64;
+            let by_round: Vec<String> = self
+                .runs(row.mode, row.name)
+                .map(|(_, run)| format!("{:.0}", run.result.per_second()))
+                .collect();
             println!(
-                "| {} | {} | {:.0} | {:.0}% | {:.2} ms | {:.2} ms | {non_2xx} | {socket_errors} | {} | {} | {commands} |",
+                "| {} | {} | {:.0} | {} | {:.0}% | {:.2} ms | {:.2} ms | {non_2xx} | {socket_errors} | {} | {} | {commands} |",
                 row.mode,
                 row.name,
                 row.result.per_second(),
+                by_round.join(", "),
                 fresh * 100.0,
                 p50.as_secs_f64() * 1e3,
                 p99.as_secs_f64() * 1e3,
@@ -66,67 +79,118 @@ impl Table {
                 micros(row.redis_cpu),
             );
         }
-        println!("\nRatios (issue 15 targets in brackets):");
+        println!(
+            "\nRatios, median over the rounds, then each round's (issue 15 targets in brackets):"
+        );
         for mode in ["keep-alive", "Connection: close"] {
-            let memory = self.find(mode, "product, in-memory");
+            let memory = "product, in-memory";
             let p99_target = if mode == "keep-alive" { "" } else { "[<= 1.2]" };
-            let targets = ("[>= 1.0]", p99_target);
             let pairs = [
                 (
                     "in-memory / hand-written",
                     memory,
-                    self.find(mode, "hand-written"),
-                    targets,
+                    "hand-written",
+                    ("[>= 1.0]", p99_target),
                 ),
                 (
                     "in-memory, RUST_LOG=warn / hand-written",
-                    self.find(mode, "product, in-memory, RUST_LOG=warn"),
-                    self.find(mode, "hand-written"),
+                    "product, in-memory, RUST_LOG=warn",
+                    "hand-written",
                     ("", ""),
                 ),
                 (
                     "Redis / in-memory",
-                    self.find(mode, "product, Redis"),
+                    "product, Redis",
                     memory,
                     ("[>= 0.8]", "[<= 2.0]"),
                 ),
                 (
                     "in-memory: product / baseline",
                     memory,
-                    self.find(mode, "baseline, in-memory"),
+                    "baseline, in-memory",
                     ("", ""),
                 ),
                 (
                     "Redis: product / baseline",
-                    self.find(mode, "product, Redis"),
-                    self.find(mode, "baseline, Redis"),
+                    "product, Redis",
+                    "baseline, Redis",
                     ("", ""),
                 ),
             ];
             for (what, numerator, denominator, (throughput, p99)) in pairs {
-                if let (Some(a), Some(b)) = (numerator, denominator) {
-                    ratio(
-                        mode,
-                        &format!("{what} throughput"),
-                        a.per_second() / b.per_second(),
-                        throughput,
-                    );
-                    ratio(mode, &format!("{what} p99"), secs(a.p99) / secs(b.p99), p99);
+                let pairs = self.side_by_side(mode, numerator, denominator);
+                if pairs.is_empty() {
+                    continue;
                 }
+                let by = |of: fn(&Outcome) -> f64| -> Vec<f64> {
+                    pairs.iter().map(|(a, b)| of(a) / of(b)).collect()
+                };
+                ratio(
+                    mode,
+                    &format!("{what} throughput"),
+                    by(Outcome::per_second),
+                    throughput,
+                );
+                ratio(mode, &format!("{what} p99"), by(|run| secs(run.p99)), p99);
             }
         }
     }
 
-    fn find(&self, mode: &str, name: &str) -> Option<Outcome> {
+    /// The runs of one server, round by round.
+    fn runs<'a>(&'a self, mode: &'a str, name: &'a str) -> impl Iterator<Item = &'a (usize, Row)> {
         self.rows
             .iter()
-            .find(|row| row.mode == mode && row.name == name)
-            .map(|row| row.result)
+            .filter(move |(_, row)| row.mode == mode && row.name == name)
+    }
+
+    /// Each server's run of median throughput, in the order the servers were first run.
+    fn median_runs(&self) -> Vec<&Row> {
+        let mut servers: Vec<(&str, &str)> = Vec::new();
+        for (_, row) in &self.rows {
+            if !servers.contains(&(row.mode, row.name)) {
+                servers.push((row.mode, row.name));
+            }
+        }
+        servers
+            .into_iter()
+            .map(|(mode, name)| {
+                let mut runs: Vec<&Row> = self.runs(mode, name).map(|(_, row)| row).collect();
+                runs.sort_by(|a, b| a.result.per_second().total_cmp(&b.result.per_second()));
+                runs[runs.len() / 2]
+            })
+            .collect()
+    }
+
+    /// The two servers' outcomes in each round that measured both.
+    fn side_by_side(&self, mode: &str, a: &str, b: &str) -> Vec<(Outcome, Outcome)> {
+        self.runs(mode, a)
+            .filter_map(|(round, run)| {
+                let other = self.runs(mode, b).find(|(other, _)| other == round)?;
+                Some((run.result, other.1.result))
+            })
+            .collect()
     }
 }
 
-fn ratio(mode: &str, what: &str, value: f64, target: &str) {
-    println!("- {mode}: {what} = {value:.2}x {target}");
+/// `- mode: what = 0.94x (0.91, 0.94, 0.97) [>= 1.0]`: the median, then every round's.
+fn ratio(mode: &str, what: &str, mut values: Vec<f64>, target: &str) {
+    let rounds: Vec<String> = values.iter().map(|value| format!("{value:.2}")).collect();
+    values.sort_by(f64::total_cmp);
+    let median = median(&values);
+    println!(
+        "- {mode}: {what} = {median:.2}x ({}) {target}",
+        rounds.join(", ")
+    );
+}
+
+/// The median of sorted `values` (the mean of the middle two for an even count).
+fn median(values: &[f64]) -> f64 {
+    let middle = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
+    }
 }
 
 fn micros(value: Option<f64>) -> String {
