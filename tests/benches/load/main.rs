@@ -12,9 +12,9 @@
 //! tracing (the one line per request, to stdout, here `/dev/null`, and the request,
 //! dispatch and handler spans) shows beside the rest.
 //!
-//! Every server is measured in each of `LOAD_ROUNDS` rounds, in turn; the table shows each
-//! server's median run, and each ratio is taken within a round, its median printed with
-//! every round's value.
+//! Every server is measured in each of `LOAD_ROUNDS` rounds (default 4), in turn, in
+//! reverse order on even rounds (so an even count gives each server each place alike); the table shows each server's run of median throughput,
+//! and each ratio is taken within a round, its median printed with every round's value.
 //!
 //! A benchmark, never a test: it asserts nothing about speed; it prints.
 //!
@@ -80,40 +80,100 @@ fn main() {
     let settings = Settings::from_env();
     let product = processes::build_product();
     let redis = Redis::start_or_reuse();
+    let mut receivers = vec![
+        Receiver::HandWritten,
+        Receiver::InMemory,
+        Receiver::InMemoryQuiet,
+    ];
+    if redis.is_some() {
+        receivers.push(Receiver::Redis);
+    }
+    if settings.baseline.is_some() {
+        receivers.push(Receiver::BaselineInMemory);
+        if redis.is_some() {
+            receivers.push(Receiver::BaselineRedis);
+        }
+    }
     let mut table = Table::default();
     // Rounds interleave the servers, so that a slow spell of the machine falls on all of
-    // them alike; each ratio is taken within a round, side by side.
+    // them alike; each ratio is taken within a round, side by side. Even rounds run the
+    // servers in reverse order: what a run leaves behind then weighs on each side in turn.
+    // (Under `Connection: close`, the server run first in a mode was measured up to 20 %
+    // faster than when run last, likely the TIME_WAIT sockets the runs before it leave.)
     for round in 1..=settings.rounds {
+        let mut order = receivers.clone();
+        if round % 2 == 0 {
+            order.reverse();
+        }
         for close in [false, true] {
             let mode = if close {
                 "Connection: close"
             } else {
                 "keep-alive"
             };
-            // Each server runs alone: started, measured, stopped.
-            let mut run = |name: &'static str, server: Server, redis: Option<&Redis>| {
-                table.push(round, measure(&settings, &server, redis, mode, name, close));
-            };
-            run("hand-written", Server::reference(), None);
-            run("product, in-memory", Server::product(&product, None), None);
-            // The same without INFO-level tracing (issue 13's line per request and the
-            // request, dispatch and handler spans): what they cost.
-            let quiet = Server::product_with(&product, &[("RUST_LOG", "warn".to_owned())]);
-            run("product, in-memory, RUST_LOG=warn", quiet, None);
-            if let Some(redis) = &redis {
-                let server = Server::product(&product, Some(&redis.url));
-                run("product, Redis", server, Some(redis));
-            }
-            if let Some(baseline) = &settings.baseline {
-                run("baseline, in-memory", Server::product(baseline, None), None);
-                if let Some(redis) = &redis {
-                    let server = Server::product(baseline, Some(&redis.url));
-                    run("baseline, Redis", server, Some(redis));
-                }
+            for receiver in &order {
+                // Each server runs alone: started, measured, stopped.
+                let (server, uses) = receiver.start(&product, &settings, redis.as_ref());
+                let row = measure(&settings, &server, uses, mode, receiver.name(), close);
+                table.push(round, settings.rounds, row);
             }
         }
     }
     table.print(&settings);
+}
+
+/// A server the harness measures, one row per mode and round.
+#[derive(Debug, Clone, Copy)]
+enum Receiver {
+    HandWritten,
+    InMemory,
+    /// The same without INFO-level tracing (issue 13's line per request and the request,
+    /// dispatch and handler spans): what they cost.
+    InMemoryQuiet,
+    Redis,
+    BaselineInMemory,
+    BaselineRedis,
+}
+
+impl Receiver {
+    /// Its row's name; the ratios find rows by it.
+    fn name(self) -> &'static str {
+        match self {
+            Receiver::HandWritten => "hand-written",
+            Receiver::InMemory => "product, in-memory",
+            Receiver::InMemoryQuiet => "product, in-memory, RUST_LOG=warn",
+            Receiver::Redis => "product, Redis",
+            Receiver::BaselineInMemory => "baseline, in-memory",
+            Receiver::BaselineRedis => "baseline, Redis",
+        }
+    }
+
+    /// Starts it; with the Redis it uses, if any.
+    fn start<'a>(
+        self,
+        product: &std::path::Path,
+        settings: &Settings,
+        redis: Option<&'a Redis>,
+    ) -> (Server, Option<&'a Redis>) {
+        let baseline = || {
+            settings
+                .baseline
+                .as_deref()
+                .expect("baseline rows only with LOAD_BASELINE")
+        };
+        let url = || redis.map(|redis| redis.url.as_str());
+        match self {
+            Receiver::HandWritten => (Server::reference(), None),
+            Receiver::InMemory => (Server::product(product, None), None),
+            Receiver::InMemoryQuiet => (
+                Server::product_with(product, &[("RUST_LOG", "warn".to_owned())]),
+                None,
+            ),
+            Receiver::Redis => (Server::product(product, url()), redis),
+            Receiver::BaselineInMemory => (Server::product(baseline(), None), None),
+            Receiver::BaselineRedis => (Server::product(baseline(), url()), redis),
+        }
+    }
 }
 
 /// The knobs, from the environment.
@@ -128,10 +188,12 @@ pub struct Settings {
     pub bodies: usize,
     /// `LOAD_CONNECTIONS`: wrk's connections (default 16).
     pub connections: usize,
-    /// `LOAD_ROUNDS`: how many times every server is measured, in turn (default 3). One
-    /// run's throughput moves by 5 to 10 % from one run to the next on a shared machine;
-    /// the table gives each server's median run, and each ratio its median over the
-    /// rounds, with every round's value beside it.
+    /// `LOAD_ROUNDS`: how many times every server is measured, in turn (default 4, at
+    /// least 1; even rounds run the servers in reverse order, so an even count balances
+    /// the order). One run's throughput moves by up to 13 % from the next on a shared
+    /// machine; the table gives each server's run of median throughput, and each ratio its
+    /// median over the rounds, with every round's value beside it. A default run takes
+    /// about 10 minutes.
     pub rounds: usize,
     /// `LOAD_BASELINE`: another build of the `axum_server` example (an older commit's), to
     /// measure before and after side by side in the same run.
@@ -146,7 +208,7 @@ impl Settings {
                 .map(|value| {
                     value
                         .parse()
-                        .unwrap_or_else(|_| panic!("{name}={value}: not a number"))
+                        .unwrap_or_else(|_| panic!("{name}={value}: not a whole number"))
                 })
                 .unwrap_or(default)
         };
@@ -154,7 +216,10 @@ impl Settings {
             seconds: read("LOAD_SECONDS", 10),
             bodies: usize::try_from(read("LOAD_BODIES", 2000)).unwrap(),
             connections: usize::try_from(read("LOAD_CONNECTIONS", 16)).unwrap(),
-            rounds: usize::try_from(read("LOAD_ROUNDS", 3)).unwrap().max(1),
+            rounds: match read("LOAD_ROUNDS", 4) {
+                0 => panic!("LOAD_ROUNDS=0: needs at least 1 round"),
+                rounds => usize::try_from(rounds).unwrap(),
+            },
             baseline: std::env::var_os("LOAD_BASELINE").map(Into::into),
         }
     }

@@ -1,6 +1,6 @@
-//! The table and the ratios issue 15 sets as targets: each server's median run over the
-//! rounds, and each ratio taken within every round (both servers measured side by side),
-//! then its median.
+//! The table and the ratios issue 15 sets as targets: each server's run of median
+//! throughput over the rounds, and each ratio taken within every round (both servers
+//! measured side by side), then its median.
 
 use super::Settings;
 use super::commandstats::Calls;
@@ -24,9 +24,9 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn push(&mut self, round: usize, row: Row) {
+    pub fn push(&mut self, round: usize, rounds: usize, row: Row) {
         eprintln!(
-            "round {round}: measured {} / {}: {:.0} req/s",
+            "round {round}/{rounds}: measured {} / {}: {:.0} req/s",
             row.mode,
             row.name,
             row.result.per_second()
@@ -36,7 +36,7 @@ impl Table {
 
     pub fn print(&self, settings: &Settings) {
         println!(
-            "\n{} connections, {} s per run, {} distinct signed MessageSent bodies cycled; servers on core 1, wrk on core 0; {} round(s), each server's median run shown\n",
+            "\n{} connections, {} s per run, {} distinct signed MessageSent bodies cycled; servers on core 1, wrk and Redis on core 0; {} round(s). Each row is the server's run of median throughput (for an even count, the slower of the middle two): its p50, p99 and CPU are that run's, so a ratio of two rows' p99 may differ from the ratio's median below, taken round by round.\n",
             settings.connections, settings.seconds, settings.bodies, settings.rounds
         );
         println!(
@@ -118,20 +118,25 @@ impl Table {
                 ),
             ];
             for (what, numerator, denominator, (throughput, p99)) in pairs {
-                let pairs = self.side_by_side(mode, numerator, denominator);
-                if pairs.is_empty() {
-                    continue;
-                }
-                let by = |of: fn(&Outcome) -> f64| -> Vec<f64> {
-                    pairs.iter().map(|(a, b)| of(a) / of(b)).collect()
+                let same_round = self.side_by_side(mode, numerator, denominator);
+                let per_round = |of: fn(&Outcome) -> f64| -> Vec<(usize, f64)> {
+                    same_round
+                        .iter()
+                        .map(|(round, a, b)| (*round, of(a) / of(b)))
+                        .collect()
                 };
                 ratio(
                     mode,
                     &format!("{what} throughput"),
-                    by(Outcome::per_second),
+                    per_round(Outcome::per_second),
                     throughput,
                 );
-                ratio(mode, &format!("{what} p99"), by(|run| secs(run.p99)), p99);
+                ratio(
+                    mode,
+                    &format!("{what} p99"),
+                    per_round(|run| secs(run.p99)),
+                    p99,
+                );
             }
         }
     }
@@ -143,7 +148,8 @@ impl Table {
             .filter(move |(_, row)| row.mode == mode && row.name == name)
     }
 
-    /// Each server's run of median throughput, in the order the servers were first run.
+    /// Each server's run of median throughput (for an even count, the slower of the middle
+    /// two), in the order the servers were first run.
     fn median_runs(&self) -> Vec<&Row> {
         let mut servers: Vec<(&str, &str)> = Vec::new();
         for (_, row) in &self.rows {
@@ -153,43 +159,51 @@ impl Table {
         }
         servers
             .into_iter()
-            .map(|(mode, name)| {
+            .filter_map(|(mode, name)| {
                 let mut runs: Vec<&Row> = self.runs(mode, name).map(|(_, row)| row).collect();
                 runs.sort_by(|a, b| a.result.per_second().total_cmp(&b.result.per_second()));
-                runs[runs.len() / 2]
+                runs.get(runs.len().saturating_sub(1) / 2).copied()
             })
             .collect()
     }
 
-    /// The two servers' outcomes in each round that measured both.
-    fn side_by_side(&self, mode: &str, a: &str, b: &str) -> Vec<(Outcome, Outcome)> {
+    /// The two servers' outcomes in each round that measured both, with the round.
+    fn side_by_side(&self, mode: &str, a: &str, b: &str) -> Vec<(usize, Outcome, Outcome)> {
         self.runs(mode, a)
             .filter_map(|(round, run)| {
-                let other = self.runs(mode, b).find(|(other, _)| other == round)?;
-                Some((run.result, other.1.result))
+                let (_, same_round) = self.runs(mode, b).find(|(other, _)| other == round)?;
+                Some((*round, run.result, same_round.result))
             })
             .collect()
     }
 }
 
-/// `- mode: what = 0.94x (0.91, 0.94, 0.97) [>= 1.0]`: the median, then every round's.
-fn ratio(mode: &str, what: &str, mut values: Vec<f64>, target: &str) {
-    let rounds: Vec<String> = values.iter().map(|value| format!("{value:.2}")).collect();
+/// `- mode: what = 0.94x (round 1: 0.91, round 2: 0.94, round 3: 0.97) [>= 1.0]`: the
+/// median, then each round's; nothing when no round measured both sides.
+fn ratio(mode: &str, what: &str, by_round: Vec<(usize, f64)>, target: &str) {
+    let mut values: Vec<f64> = by_round.iter().map(|(_, value)| *value).collect();
     values.sort_by(f64::total_cmp);
-    let median = median(&values);
+    let Some(median) = median(&values) else {
+        return;
+    };
+    let rounds: Vec<String> = by_round
+        .iter()
+        .map(|(round, value)| format!("round {round}: {value:.2}"))
+        .collect();
     println!(
         "- {mode}: {what} = {median:.2}x ({}) {target}",
         rounds.join(", ")
     );
 }
 
-/// The median of sorted `values` (the mean of the middle two for an even count).
-fn median(values: &[f64]) -> f64 {
+/// The median of sorted `values` (the mean of the middle two for an even count); `None`
+/// for none.
+fn median(values: &[f64]) -> Option<f64> {
     let middle = values.len() / 2;
     if values.len().is_multiple_of(2) {
-        (values[middle - 1] + values[middle]) / 2.0
+        Some((values.get(middle.checked_sub(1)?)? + values.get(middle)?) / 2.0)
     } else {
-        values[middle]
+        values.get(middle).copied()
     }
 }
 
