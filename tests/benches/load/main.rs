@@ -190,10 +190,10 @@ pub struct Settings {
     pub connections: usize,
     /// `LOAD_ROUNDS`: how many times every server is measured, in turn (default 4, at
     /// least 1; even rounds run the servers in reverse order, so an even count balances
-    /// the order). One run's throughput moves by up to 13 % from the next on a shared
-    /// machine; the table gives each server's run of median throughput, and each ratio its
-    /// median over the rounds, with every round's value beside it. A default run takes
-    /// about 10 minutes.
+    /// the order). On a shared machine one run's throughput moves from the next by about
+    /// 10 % keep-alive and over 20 % under `Connection: close`; the table gives each
+    /// server's run of median throughput, and each ratio its median over the rounds, with
+    /// every round's value beside it. A default run takes about 10 minutes.
     pub rounds: usize,
     /// `LOAD_BASELINE`: another build of the `axum_server` example (an older commit's), to
     /// measure before and after side by side in the same run.
