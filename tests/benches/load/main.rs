@@ -97,9 +97,9 @@ fn main() {
     let mut table = Table::default();
     // Rounds interleave the servers, so that a slow spell of the machine falls on all of
     // them alike; each ratio is taken within a round, side by side. Even rounds run the
-    // servers in reverse order: what a run leaves behind then weighs on each side in turn.
-    // (Under `Connection: close`, the server run first in a mode was measured up to 20 %
-    // faster than when run last, likely the TIME_WAIT sockets the runs before it leave.)
+    // servers in reverse order: what a run leaves behind (under `Connection: close`, some
+    // 100k sockets in TIME_WAIT) then weighs on each side in turn. The same server, first
+    // or last in its mode, has been measured 20 % apart, in either direction.
     for round in 1..=settings.rounds {
         let mut order = receivers.clone();
         if round % 2 == 0 {
