@@ -13,14 +13,17 @@
 //! dispatch and handler spans) shows beside the rest.
 //!
 //! Every server is measured in each of `LOAD_ROUNDS` rounds (default 4), in turn, in
-//! reverse order on even rounds (so an even count gives each server each place alike); the table shows each server's run of median throughput,
-//! and each ratio is taken within a round, its median printed with every round's value.
+//! reverse order on even rounds (so an even count gives each server each place alike).
+//! The table shows each server's run of median throughput; each ratio is taken within a
+//! round, its median printed with every round's value. On a shared machine one run's
+//! throughput moves from the next by about 10 % keep-alive and over 20 % under
+//! `Connection: close`. A default run takes about 10 minutes.
 //!
 //! A benchmark, never a test: it asserts nothing about speed; it prints.
 //!
 //! ```text
 //! cargo bench -p postal-hooks-tests --bench load
-//! LOAD_SECONDS=20 LOAD_BODIES=5000 LOAD_ROUNDS=5 cargo bench -p postal-hooks-tests --bench load
+//! LOAD_SECONDS=20 LOAD_BODIES=5000 LOAD_ROUNDS=6 cargo bench -p postal-hooks-tests --bench load
 //! ```
 //!
 //! `LOAD_BASELINE=PATH` adds rows for another build of the example (say, the commit before
@@ -43,6 +46,7 @@
 mod bodies;
 mod commandstats;
 mod processes;
+mod receiver;
 mod reference;
 mod report;
 mod wrk;
@@ -50,6 +54,7 @@ mod wrk;
 use std::time::Duration;
 
 use processes::{Redis, Server};
+use receiver::Receiver;
 use report::{Row, Table};
 
 fn main() {
@@ -114,66 +119,12 @@ fn main() {
             for receiver in &order {
                 // Each server runs alone: started, measured, stopped.
                 let (server, uses) = receiver.start(&product, &settings, redis.as_ref());
-                let row = measure(&settings, &server, uses, mode, receiver.name(), close);
+                let row = measure(&settings, &server, uses, mode, *receiver, close);
                 table.push(round, settings.rounds, row);
             }
         }
     }
     table.print(&settings);
-}
-
-/// A server the harness measures, one row per mode and round.
-#[derive(Debug, Clone, Copy)]
-enum Receiver {
-    HandWritten,
-    InMemory,
-    /// The same without INFO-level tracing (issue 13's line per request and the request,
-    /// dispatch and handler spans): what they cost.
-    InMemoryQuiet,
-    Redis,
-    BaselineInMemory,
-    BaselineRedis,
-}
-
-impl Receiver {
-    /// Its row's name; the ratios find rows by it.
-    fn name(self) -> &'static str {
-        match self {
-            Receiver::HandWritten => "hand-written",
-            Receiver::InMemory => "product, in-memory",
-            Receiver::InMemoryQuiet => "product, in-memory, RUST_LOG=warn",
-            Receiver::Redis => "product, Redis",
-            Receiver::BaselineInMemory => "baseline, in-memory",
-            Receiver::BaselineRedis => "baseline, Redis",
-        }
-    }
-
-    /// Starts it; with the Redis it uses, if any.
-    fn start<'a>(
-        self,
-        product: &std::path::Path,
-        settings: &Settings,
-        redis: Option<&'a Redis>,
-    ) -> (Server, Option<&'a Redis>) {
-        let baseline = || {
-            settings
-                .baseline
-                .as_deref()
-                .expect("baseline rows only with LOAD_BASELINE")
-        };
-        let url = || redis.map(|redis| redis.url.as_str());
-        match self {
-            Receiver::HandWritten => (Server::reference(), None),
-            Receiver::InMemory => (Server::product(product, None), None),
-            Receiver::InMemoryQuiet => (
-                Server::product_with(product, &[("RUST_LOG", "warn".to_owned())]),
-                None,
-            ),
-            Receiver::Redis => (Server::product(product, url()), redis),
-            Receiver::BaselineInMemory => (Server::product(baseline(), None), None),
-            Receiver::BaselineRedis => (Server::product(baseline(), url()), redis),
-        }
-    }
 }
 
 /// The knobs, from the environment.
@@ -188,12 +139,8 @@ pub struct Settings {
     pub bodies: usize,
     /// `LOAD_CONNECTIONS`: wrk's connections (default 16).
     pub connections: usize,
-    /// `LOAD_ROUNDS`: how many times every server is measured, in turn (default 4, at
-    /// least 1; even rounds run the servers in reverse order, so an even count balances
-    /// the order). On a shared machine one run's throughput moves from the next by about
-    /// 10 % keep-alive and over 20 % under `Connection: close`; the table gives each
-    /// server's run of median throughput, and each ratio its median over the rounds, with
-    /// every round's value beside it. A default run takes about 10 minutes.
+    /// `LOAD_ROUNDS`: how many times every server is measured (default 4, at least 1; an
+    /// even count balances the order, which even rounds reverse). See the module docs.
     pub rounds: usize,
     /// `LOAD_BASELINE`: another build of the `axum_server` example (an older commit's), to
     /// measure before and after side by side in the same run.
@@ -231,7 +178,7 @@ fn measure(
     server: &Server,
     redis: Option<&Redis>,
     mode: &'static str,
-    name: &'static str,
+    receiver: Receiver,
     close: bool,
 ) -> Row {
     let warmup = bodies::script(200, close);
@@ -264,7 +211,7 @@ fn measure(
     };
     Row {
         mode,
-        name,
+        receiver,
         result,
         commands,
         server_cpu: cpu(cpu_before.0, Some(server.pid())),

@@ -4,11 +4,12 @@
 
 use super::Settings;
 use super::commandstats::Calls;
+use super::receiver::Receiver;
 use super::wrk::Outcome;
 
 pub struct Row {
     pub mode: &'static str,
-    pub name: &'static str,
+    pub receiver: Receiver,
     pub result: Outcome,
     pub commands: Option<Calls>,
     /// The server's CPU time per request, in microseconds (Linux).
@@ -28,7 +29,7 @@ impl Table {
         eprintln!(
             "round {round}/{rounds}: measured {} / {}: {:.0} req/s",
             row.mode,
-            row.name,
+            row.receiver.name(),
             row.result.per_second()
         );
         self.rows.push((round, row));
@@ -63,13 +64,13 @@ impl Table {
                 as f64
                 / requests.max(1) as f64;
             let by_round: Vec<String> = self
-                .runs(row.mode, row.name)
+                .runs(row.mode, row.receiver)
                 .map(|(_, run)| format!("{:.0}", run.result.per_second()))
                 .collect();
             println!(
                 "| {} | {} | {:.0} | {} | {:.0}% | {:.2} ms | {:.2} ms | {non_2xx} | {socket_errors} | {} | {} | {commands} |",
                 row.mode,
-                row.name,
+                row.receiver.name(),
                 row.result.per_second(),
                 by_round.join(", "),
                 fresh * 100.0,
@@ -83,37 +84,37 @@ impl Table {
             "\nRatios, median over the rounds, then each round's (issue 15 targets in brackets):"
         );
         for mode in ["keep-alive", "Connection: close"] {
-            let memory = "product, in-memory";
+            let memory = Receiver::InMemory;
             let p99_target = if mode == "keep-alive" { "" } else { "[<= 1.2]" };
             let pairs = [
                 (
                     "in-memory / hand-written",
                     memory,
-                    "hand-written",
+                    Receiver::HandWritten,
                     ("[>= 1.0]", p99_target),
                 ),
                 (
                     "in-memory, RUST_LOG=warn / hand-written",
-                    "product, in-memory, RUST_LOG=warn",
-                    "hand-written",
+                    Receiver::InMemoryQuiet,
+                    Receiver::HandWritten,
                     ("", ""),
                 ),
                 (
                     "Redis / in-memory",
-                    "product, Redis",
+                    Receiver::Redis,
                     memory,
                     ("[>= 0.8]", "[<= 2.0]"),
                 ),
                 (
                     "in-memory: product / baseline",
                     memory,
-                    "baseline, in-memory",
+                    Receiver::BaselineInMemory,
                     ("", ""),
                 ),
                 (
                     "Redis: product / baseline",
-                    "product, Redis",
-                    "baseline, Redis",
+                    Receiver::Redis,
+                    Receiver::BaselineRedis,
                     ("", ""),
                 ),
             ];
@@ -142,25 +143,29 @@ impl Table {
     }
 
     /// The runs of one server, round by round.
-    fn runs<'a>(&'a self, mode: &'a str, name: &'a str) -> impl Iterator<Item = &'a (usize, Row)> {
+    fn runs<'a>(
+        &'a self,
+        mode: &'a str,
+        receiver: Receiver,
+    ) -> impl Iterator<Item = &'a (usize, Row)> {
         self.rows
             .iter()
-            .filter(move |(_, row)| row.mode == mode && row.name == name)
+            .filter(move |(_, row)| row.mode == mode && row.receiver == receiver)
     }
 
     /// Each server's run of median throughput (for an even count, the slower of the middle
     /// two), in the order the servers were first run.
     fn median_runs(&self) -> Vec<&Row> {
-        let mut servers: Vec<(&str, &str)> = Vec::new();
+        let mut servers: Vec<(&str, Receiver)> = Vec::new();
         for (_, row) in &self.rows {
-            if !servers.contains(&(row.mode, row.name)) {
-                servers.push((row.mode, row.name));
+            if !servers.contains(&(row.mode, row.receiver)) {
+                servers.push((row.mode, row.receiver));
             }
         }
         servers
             .into_iter()
-            .filter_map(|(mode, name)| {
-                let mut runs: Vec<&Row> = self.runs(mode, name).map(|(_, row)| row).collect();
+            .filter_map(|(mode, receiver)| {
+                let mut runs: Vec<&Row> = self.runs(mode, receiver).map(|(_, row)| row).collect();
                 runs.sort_by(|a, b| a.result.per_second().total_cmp(&b.result.per_second()));
                 runs.get(runs.len().saturating_sub(1) / 2).copied()
             })
@@ -168,7 +173,7 @@ impl Table {
     }
 
     /// The two servers' outcomes in each round that measured both, with the round.
-    fn side_by_side(&self, mode: &str, a: &str, b: &str) -> Vec<(usize, Outcome, Outcome)> {
+    fn side_by_side(&self, mode: &str, a: Receiver, b: Receiver) -> Vec<(usize, Outcome, Outcome)> {
         self.runs(mode, a)
             .filter_map(|(round, run)| {
                 let (_, same_round) = self.runs(mode, b).find(|(other, _)| other == round)?;
